@@ -1,0 +1,58 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is set-up they call.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Debian packages the demo mail server, the tests and the translations need.
+SYSTEM_PACKAGES := dovecot-imapd dovecot-lmtpd redis-server chromium gettext
+PYTEST_ARGS ?=
+
+.PHONY: run test setup system-packages messages lint bench screenshots clean
+
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py rundemo
+
+test: setup
+	$(PY) -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+setup: system-packages $(STAMP) messages
+
+# Installs only what is missing, so the second run costs a few dpkg queries.
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing system packages:$$missing"; \
+	    (apt-get install -y --no-install-recommends $$missing || (apt-get update && apt-get install -y --no-install-recommends $$missing)) \
+	      | grep -v '^\(Get\|Selecting\|Preparing\|Unpacking\|Setting up\|Processing\)' || exit 1; \
+	  else \
+	    echo "Please install these Debian packages:$$missing" >&2; exit 1; \
+	  fi; \
+	fi
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+
+$(STAMP): pyproject.toml requirements.lock | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements.lock -e '.[test]'
+	touch $(STAMP)
+
+messages: $(STAMP)
+	@$(PY) manage.py compilemessages --ignore=.venv -v 0
+
+lint: setup
+	$(VENV)/bin/ruff check webmail tests
+
+bench: setup
+	$(PY) -m pytest tests/benchmarks -p no:xdist -s -q --bench
+
+screenshots: setup
+	$(PY) -m pytest tests/browser -p no:xdist -q --screenshots=docs/screenshots
+
+clean:
+	rm -rf $(VENV) var

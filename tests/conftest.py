@@ -1,0 +1,184 @@
+"""Fixtures that start real servers: a private Dovecot, the project's SMTP submission server,
+Redis (one database per xdist worker), a Celery worker, and headless Chromium.
+
+Each xdist worker gets its own Dovecot and SMTP server; each test gets its own mail account,
+so tests never see each other's mail.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+
+import pytest
+import redis
+from django.test.utils import override_settings
+
+from webmail.demo.dovecot import PrivateDovecot
+from webmail.demo.smtp import SubmissionServer
+from webmail.imap import gateway
+
+
+def pytest_addoption(parser):
+    parser.addoption("--bench", action="store_true", help="run the benchmarks under tests/benchmarks")
+    parser.addoption("--screenshots", default="", help="folder where browser tests save documentation screenshots")
+
+
+def _worker_index() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker.removeprefix("gw") or 0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_redis():
+    """A Redis database of its own for this xdist worker, emptied at the start."""
+    from django.conf import settings
+
+    base = settings.REDIS_URL.rsplit("/", 1)[0]
+    url = f"{base}/{1 + _worker_index()}"
+    redis.Redis.from_url(url).flushdb()
+    caches = {"default": {**settings.CACHES["default"], "LOCATION": url}}
+    from webmail.celery import app
+
+    app.conf.broker_url = url
+    with override_settings(REDIS_URL=url, CACHES=caches, CELERY_BROKER_URL=url):
+        yield url
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache(isolated_redis):
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(scope="session")
+def dovecot(tmp_path_factory):
+    server = PrivateDovecot(tmp_path_factory.mktemp("dovecot")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp_server(dovecot):
+    server = SubmissionServer(dovecot).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mail_settings(settings, dovecot, smtp_server):
+    """Point the webmail at this worker's private Dovecot and SMTP server."""
+    settings.IMAP_HOST = "127.0.0.1"
+    settings.IMAP_PORT = dovecot.imap_port
+    settings.IMAP_SECURITY = "none"
+    settings.SMTP_HOST = "127.0.0.1"
+    settings.SMTP_PORT = smtp_server.port
+    settings.SMTP_SECURITY = "none"
+    settings.MAIL_TIMEOUT = 5
+    yield settings
+    gateway.pool.clear()
+
+
+@dataclass
+class MailUser:
+    email: str
+    password: str
+
+
+@pytest.fixture
+def make_mail_user(mail_settings, dovecot):
+    """Create accounts on the private Dovecot with their own (empty) mailboxes."""
+
+    def make(name: str = "user") -> MailUser:
+        user = MailUser(f"{name}-{uuid.uuid4().hex[:10]}@example.test", f"pw-{uuid.uuid4().hex[:12]}")
+        dovecot.add_user(user.email, user.password)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def mail_user(make_mail_user) -> MailUser:
+    return make_mail_user("alice")
+
+
+@pytest.fixture
+def signed_in_client(client, mail_user, db):
+    response = client.post("/compte/connexion/", {"email": mail_user.email, "password": mail_user.password})
+    assert response.status_code == 302, response.content[:500]
+    client.mail_user = mail_user
+    return client
+
+
+@pytest.fixture
+def imap(mail_settings):
+    """Direct access to a test account's mailbox through the gateway (to arrange and to check)."""
+
+    def open_for(user: MailUser):
+        return gateway.mailbox_for(user.email, user.password)
+
+    return open_for
+
+
+@pytest.fixture
+def celery_worker(transactional_db, isolated_redis):
+    """A real Celery worker (threads, in this process) consuming this xdist worker's Redis queue."""
+    from celery.contrib.testing.worker import start_worker
+
+    from webmail.celery import app
+
+    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=10) as worker:
+        yield worker
+
+
+# Browser -----------------------------------------------------------------------------------
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the Django calls that tests make
+    # around it are ordinary synchronous ones.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.base_url = live_server.url
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(request, page):
+    """Save a documentation screenshot when --screenshots=DIR is given (make screenshots)."""
+    folder = request.config.getoption("--screenshots")
+
+    def take(name: str) -> None:
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+            page.screenshot(path=os.path.join(folder, f"{name}.png"))
+
+    return take

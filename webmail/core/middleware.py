@@ -1,0 +1,36 @@
+"""A strict Content-Security-Policy for every page (Django 5.2 has none built in).
+
+Pages load only our own scripts, styles and images; mail bodies are shown in sandboxed iframes
+whose documents get an even stricter policy of their own (see the mailbox app).
+"""
+
+from django.conf import settings
+
+POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "frame-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+class ContentSecurityPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if settings.DEBUG:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response

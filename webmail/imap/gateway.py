@@ -1,0 +1,444 @@
+"""The one place that speaks IMAP.
+
+Everything else in the project calls the functions and `Mailbox` methods here and sees plain
+dataclasses, UIDs and folder names; only this module imports imapclient. Server failures become
+`MailServerError` subclasses that say whether trying again later could help.
+
+Connections are pooled per process and per account (see `mailbox_for`): signing in over TLS
+costs several round trips, which a click in the message list should not pay every time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import imaplib
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+SPECIAL_USES = ("\\Drafts", "\\Sent", "\\Trash", "\\Junk", "\\Archive")
+
+
+class MailServerError(Exception):
+    """The mail server could not do what was asked. `temporary` says whether a retry may help."""
+
+    temporary = True
+
+
+class AuthenticationFailed(MailServerError):
+    temporary = False
+
+
+class ServerUnreachable(MailServerError):
+    temporary = True
+
+
+class FolderNotFound(MailServerError):
+    temporary = False
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str
+    port: int
+    security: str  # "tls", "starttls" or "none"
+    timeout: float
+    verify_tls: bool
+
+    @classmethod
+    def imap(cls) -> ServerConfig:
+        return cls(
+            settings.IMAP_HOST or "127.0.0.1",
+            settings.IMAP_PORT,
+            settings.IMAP_SECURITY,
+            settings.MAIL_TIMEOUT,
+            settings.MAIL_VERIFY_TLS,
+        )
+
+    def ssl_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context()
+        if not self.verify_tls:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
+
+
+@dataclass(frozen=True)
+class Folder:
+    name: str  # the full server name, decoded from modified UTF-7
+    delimiter: str
+    special_use: str | None  # one of SPECIAL_USES, or None
+    messages: int
+    unseen: int
+    selectable: bool
+
+    @property
+    def depth(self) -> int:
+        return self.name.count(self.delimiter) if self.delimiter else 0
+
+    @property
+    def leaf(self) -> str:
+        return self.name.rsplit(self.delimiter, 1)[-1] if self.delimiter else self.name
+
+
+@dataclass(frozen=True)
+class Envelope:
+    uid: int
+    subject: str
+    sender_name: str
+    sender_email: str
+    to: tuple[str, ...]
+    date: datetime | None
+    seen: bool
+    flagged: bool
+    answered: bool
+    has_attachment: bool
+    preview: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Page:
+    folder: str
+    uidvalidity: int
+    total: int
+    number: int
+    per_page: int
+    messages: list[Envelope]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _translate_errors(exc: Exception) -> MailServerError:
+    if isinstance(exc, LoginError):
+        return AuthenticationFailed(str(exc))
+    if isinstance(exc, ssl.SSLError):
+        return ServerUnreachable(f"TLS failure: {exc}")
+    if isinstance(exc, OSError | IMAPClient.AbortError | imaplib.IMAP4.abort):
+        return ServerUnreachable(str(exc) or exc.__class__.__name__)
+    return MailServerError(str(exc))
+
+
+def _connect(email: str, password: str, config: ServerConfig) -> IMAPClient:
+    try:
+        client = IMAPClient(
+            config.host,
+            port=config.port,
+            ssl=config.security == "tls",
+            ssl_context=config.ssl_context() if config.security == "tls" else None,
+            timeout=config.timeout,
+        )
+        if config.security == "starttls":
+            client.starttls(config.ssl_context())
+        client.login(email, password)
+        return client
+    except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
+        raise _translate_errors(exc) from exc
+
+
+def verify_login(email: str, password: str) -> None:
+    """Raise AuthenticationFailed or ServerUnreachable unless the server accepts these credentials."""
+    client = _connect(email, password, ServerConfig.imap())
+    try:
+        client.logout()
+    except (OSError, IMAPClientError):
+        pass
+
+
+def _text(value: bytes | str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        from email.header import decode_header, make_header
+
+        raw = value.decode("utf-8", "replace")
+        try:
+            return str(make_header(decode_header(raw)))
+        except (LookupError, ValueError, UnicodeError):
+            return raw
+    return value
+
+
+def _has_attachment(structure) -> bool:
+    """True when any part of a BODYSTRUCTURE is an attachment (disposition or a named non-text part)."""
+    if structure is None:
+        return False
+    if structure.is_multipart:
+        parts = structure[0] if isinstance(structure[0], list) else []
+        return any(_has_attachment(part) for part in parts)
+    try:
+        disposition = structure[8] if len(structure) > 8 else None
+    except (IndexError, TypeError):
+        return False
+    if isinstance(disposition, tuple) and disposition and disposition[0]:
+        return disposition[0].lower() == b"attachment"
+    return False
+
+
+class Mailbox:
+    """A signed-in IMAP session. Methods speak folder names and UIDs."""
+
+    def __init__(self, client: IMAPClient):
+        self._client = client
+        self._selected: tuple[str, bool] | None = None
+        self.last_used = time.monotonic()
+
+    # Folders -------------------------------------------------------------------------------
+    def folders(self) -> list[Folder]:
+        result = []
+        for flags, delimiter, name in self._client.list_folders():
+            flag_names = {f.decode() if isinstance(f, bytes) else f for f in flags}
+            special = next((use for use in SPECIAL_USES if use in flag_names), None)
+            selectable = "\\Noselect" not in flag_names and "\\NonExistent" not in flag_names
+            messages = unseen = 0
+            if selectable:
+                status = self._client.folder_status(name, [b"MESSAGES", b"UNSEEN"])
+                messages, unseen = status.get(b"MESSAGES", 0), status.get(b"UNSEEN", 0)
+            if name.upper() == "INBOX":
+                name = "INBOX"
+            delim = delimiter.decode() if isinstance(delimiter, bytes) else (delimiter or "")
+            result.append(Folder(name, delim, special, messages, unseen, selectable))
+        result.sort(key=lambda f: (f.name != "INBOX", f.special_use is None, f.name.lower()))
+        return result
+
+    def special_folder(self, use: str) -> str | None:
+        found = self._client.find_special_folder(use.encode())
+        return found
+
+    def create_folder(self, name: str) -> None:
+        self._client.create_folder(name)
+        self._client.subscribe_folder(name)
+
+    def rename_folder(self, old: str, new: str) -> None:
+        self._client.rename_folder(old, new)
+        self._selected = None
+
+    def delete_folder(self, name: str) -> None:
+        self._client.delete_folder(name)
+        self._selected = None
+
+    def _select(self, folder: str, readonly: bool = False) -> dict:
+        try:
+            info = self._client.select_folder(folder, readonly=readonly)
+        except IMAPClientError as exc:
+            raise FolderNotFound(folder) from exc
+        self._selected = (folder, readonly)
+        return info
+
+    # Message list --------------------------------------------------------------------------
+    def page(self, folder: str, number: int, per_page: int = 50) -> Page:
+        """Page `number` (1-based) of a folder, newest first.
+
+        Works on sequence numbers so the cost depends on the page size, not on the folder size:
+        the server is asked only for the messages on the page.
+        """
+        info = self._select(folder, readonly=True)
+        total = int(info.get(b"EXISTS", 0))
+        uidvalidity = int(info.get(b"UIDVALIDITY", 0))
+        high = total - (number - 1) * per_page
+        low = max(1, high - per_page + 1)
+        if high < 1:
+            return Page(folder, uidvalidity, total, number, per_page, [])
+        envelopes = self._fetch_envelopes(list(range(low, high + 1)), by_uid=False)
+        envelopes.sort(key=lambda e: e.uid, reverse=True)
+        return Page(folder, uidvalidity, total, number, per_page, envelopes)
+
+    def envelopes(self, folder: str, uids: list[int]) -> list[Envelope]:
+        self._select(folder, readonly=True)
+        if not uids:
+            return []
+        found = self._fetch_envelopes(uids, by_uid=True)
+        return sorted(found, key=lambda e: e.uid, reverse=True)
+
+    def _fetch_envelopes(self, which, by_uid: bool) -> list[Envelope]:
+        items = [b"UID", b"FLAGS", b"ENVELOPE", b"INTERNALDATE", b"RFC822.SIZE", b"BODYSTRUCTURE"]
+        preview = self._client.has_capability("PREVIEW") or self._client.has_capability("PREVIEW=FUZZY")
+        items.append(b"PREVIEW" if preview else b"BODY.PEEK[TEXT]<0.300>")
+        self._client.use_uid = by_uid
+        try:
+            data = self._client.fetch(which, items)
+        finally:
+            self._client.use_uid = True
+        return [self._envelope(values) for values in data.values()]
+
+    def _envelope(self, values: dict) -> Envelope:
+        env = values.get(b"ENVELOPE")
+        flags = set(values.get(b"FLAGS", ()))
+        sender_name = sender_email = ""
+        to: tuple[str, ...] = ()
+        subject = ""
+        if env is not None:
+            subject = _text(env.subject)
+            if env.from_:
+                first = env.from_[0]
+                sender_name = _text(first.name)
+                sender_email = f"{_text(first.mailbox)}@{_text(first.host)}" if first.host else _text(first.mailbox)
+            to = tuple(
+                _text(a.name) or f"{_text(a.mailbox)}@{_text(a.host)}" for a in (env.to or ()) if a.mailbox
+            )
+        preview = values.get(b"PREVIEW")
+        if isinstance(preview, tuple):  # "PREVIEW (FUZZY text)" in older drafts of RFC 8970
+            preview = preview[-1]
+        if preview is None:
+            preview = _cheap_preview(values.get(b"BODY[TEXT]<0>", b""))
+        return Envelope(
+            uid=int(values[b"UID"]),
+            subject=subject,
+            sender_name=sender_name,
+            sender_email=sender_email,
+            to=to,
+            date=values.get(b"INTERNALDATE"),
+            seen=b"\\Seen" in flags,
+            flagged=b"\\Flagged" in flags,
+            answered=b"\\Answered" in flags,
+            has_attachment=_has_attachment(values.get(b"BODYSTRUCTURE")),
+            preview=" ".join(_text(preview).split())[:200],
+            size=int(values.get(b"RFC822.SIZE", 0)),
+        )
+
+    # One message ---------------------------------------------------------------------------
+    def fetch_raw(self, folder: str, uid: int, mark_seen: bool = False) -> bytes | None:
+        self._select(folder, readonly=not mark_seen)
+        item = b"BODY[]" if mark_seen else b"BODY.PEEK[]"
+        data = self._client.fetch([uid], [item])
+        if uid not in data:
+            return None
+        return data[uid].get(b"BODY[]")
+
+    def set_flag(self, folder: str, uids: list[int], flag: str, on: bool) -> None:
+        self._select(folder)
+        if on:
+            self._client.add_flags(uids, [flag.encode()], silent=True)
+        else:
+            self._client.remove_flags(uids, [flag.encode()], silent=True)
+
+    def move(self, folder: str, uids: list[int], target: str) -> None:
+        self._select(folder)
+        self._client.move(uids, target)
+
+    def delete_permanently(self, folder: str, uids: list[int]) -> None:
+        self._select(folder)
+        self._client.delete_messages(uids, silent=True)
+        self._client.uid_expunge(uids)
+
+    def append(
+        self, folder: str, raw: bytes, flags: tuple[str, ...] = (), when: datetime | None = None
+    ) -> int | None:
+        """Store a message; returns its UID when the server says (UIDPLUS)."""
+        response = self._client.append(folder, raw, flags=[f.encode() for f in flags], msg_time=when)
+        self._selected = None
+        text = response.decode(errors="replace") if isinstance(response, bytes) else str(response)
+        if "APPENDUID" in text:
+            try:
+                return int(text.split("APPENDUID", 1)[1].split("]")[0].split()[1])
+            except (IndexError, ValueError):
+                return None
+        return None
+
+    def search(self, folder: str, criteria: list) -> list[int]:
+        self._select(folder, readonly=True)
+        return list(self._client.search(criteria, charset="UTF-8"))
+
+    def search_header(self, folder: str, header: str, value: str) -> list[int]:
+        return self.search(folder, ["HEADER", header, value])
+
+    def noop(self) -> None:
+        self._client.noop()
+
+    def logout(self) -> None:
+        try:
+            self._client.logout()
+        except (OSError, IMAPClientError, imaplib.IMAP4.error):
+            pass
+
+
+def _cheap_preview(text: bytes) -> str:
+    # Without PREVIEW we read only the first few hundred bytes of the body: good enough for plain
+    # text, and never the whole message. MIME boundaries and headers are skipped.
+    lines = []
+    for line in text.decode("utf-8", "replace").splitlines():
+        if line.startswith("--") or ":" in line[:30] and not lines:
+            continue
+        lines.append(line)
+    return " ".join(lines)
+
+
+class _Pool:
+    """Idle signed-in connections, per process, keyed by account and password."""
+
+    def __init__(self) -> None:
+        self._idle: dict[str, list[Mailbox]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(email: str, password: str) -> str:
+        return hashlib.sha256(f"{email}\0{password}".encode()).hexdigest()
+
+    def take(self, key: str) -> Mailbox | None:
+        with self._lock:
+            candidates = self._idle.get(key, [])
+            while candidates:
+                mailbox = candidates.pop()
+                idle = time.monotonic() - mailbox.last_used
+                if idle < settings.IMAP_POOL_IDLE_SECONDS:
+                    return mailbox
+                mailbox.logout()
+        return None
+
+    def give_back(self, key: str, mailbox: Mailbox) -> None:
+        mailbox.last_used = time.monotonic()
+        with self._lock:
+            bucket = self._idle.setdefault(key, [])
+            if len(bucket) < 2:
+                bucket.append(mailbox)
+                return
+        mailbox.logout()
+
+    def clear(self) -> None:
+        with self._lock:
+            for bucket in self._idle.values():
+                for mailbox in bucket:
+                    mailbox.logout()
+            self._idle.clear()
+
+
+pool = _Pool()
+
+
+@contextmanager
+def mailbox_for(email: str, password: str) -> Iterator[Mailbox]:
+    """A signed-in Mailbox from the pool (or a new connection), returned to the pool after use.
+
+    A pooled connection that has been idle for a while is checked with NOOP first, and replaced
+    transparently if the server dropped it. A connection that fails during use is discarded.
+    """
+    key = pool.key(email, password)
+    mailbox = pool.take(key)
+    if mailbox is not None and time.monotonic() - mailbox.last_used > 30:
+        try:
+            mailbox.noop()
+        except (OSError, IMAPClientError, imaplib.IMAP4.error, socket.timeout):
+            mailbox = None
+    if mailbox is None:
+        mailbox = Mailbox(_connect(email, password, ServerConfig.imap()))
+    try:
+        yield mailbox
+    except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:
+        mailbox.logout()
+        raise _translate_errors(exc) from exc
+    except BaseException:
+        mailbox.logout()
+        raise
+    else:
+        pool.give_back(key, mailbox)
