@@ -52,5 +52,6 @@ def test_rundemo_serves_the_demo_inbox_and_stops_cleanly(tmp_path, isolated_redi
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)
-    pid_file = tmp_path / "demo-mail" / "run" / "master.pid"
-    assert not pid_file.exists(), "the demo Dovecot was left running"
+    from webmail.demo.dovecot import PrivateDovecot
+
+    assert not PrivateDovecot(tmp_path / "demo-mail").pid_file.exists(), "the demo Dovecot was left running"

@@ -8,18 +8,20 @@ second, so a single shared file would hide users created in quick succession.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 CONFIG = """\
 instance_name = {instance}
-base_dir = {root}/run
+base_dir = {run_dir}
 state_dir = {root}/state
 listen = 127.0.0.1
 protocols = imap lmtp
@@ -145,19 +147,27 @@ class PrivateDovecot:
         self.lmtp_port = self.lmtp_port or free_port()
 
     @property
+    def run_dir(self) -> Path:
+        # Unix socket paths are limited to 108 bytes, so the sockets live under a short path.
+        digest = hashlib.sha256(str(self.root).encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"webmail-dovecot-{digest}"
+
+    @property
     def pid_file(self) -> Path:
-        return self.root / "run" / "master.pid"
+        return self.run_dir / "master.pid"
 
     def start(self) -> PrivateDovecot:
-        for sub in ("run", "state", "mail", "home"):
+        for sub in ("state", "mail", "home"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
+        self.run_dir.mkdir(mode=0o755, exist_ok=True)
         (self.root / "users").mkdir(exist_ok=True)
         self.users.update(self.read_users())
         instance = f"webmail-{self.imap_port}"
         config = self.root / "dovecot.conf"
         config.write_text(
             CONFIG.format(
-                root=self.root, instance=instance, imap_port=self.imap_port, lmtp_port=self.lmtp_port
+                root=self.root, run_dir=self.run_dir, instance=instance, imap_port=self.imap_port,
+                lmtp_port=self.lmtp_port,
             )
         )
         self.stop()  # a previous run that was killed may have left its master behind
