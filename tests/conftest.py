@@ -106,7 +106,7 @@ def mail_user(make_mail_user) -> MailUser:
 
 
 @pytest.fixture
-def signed_in_client(client, mail_user, db):
+def signed_in_client(client, mail_user):
     response = client.post("/compte/connexion/", {"email": mail_user.email, "password": mail_user.password})
     assert response.status_code == 302, response.content[:500]
     client.mail_user = mail_user

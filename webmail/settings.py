@@ -4,6 +4,8 @@ docs/configuration.md lists each variable. Defaults give a zero-setup local inst
 (SQLite file, local Redis, the demo mail server started by `make run`).
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -31,6 +33,9 @@ INSTALLED_APPS = [
     "webmail.core",
     "webmail.accounts",
     "webmail.mailbox",
+    "webmail.compose",
+    "webmail.outbox",
+    "webmail.preferences",
     "webmail.demo",
 ]
 
@@ -79,7 +84,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several processes (web, worker, beat) share the file: wait for locks instead of failing.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    # A file (threads of the live server and the Celery test worker share it), one per test process.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"webmail-test-{os.getpid()}.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -172,3 +178,16 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.server": {"level": "WARNING"}},
 }
+
+# Outbox (undo send). docs/outbox.md explains each value.
+OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 10)
+OUTBOX_GRACE_SECONDS = env_int("OUTBOX_GRACE_SECONDS", 5)
+OUTBOX_STALE_SECONDS = env_int("OUTBOX_STALE_SECONDS", 300)
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 1800)
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+# Tests shorten the user's cancel window with this (seconds, may be fractional); never set in production.
+OUTBOX_DELAY_OVERRIDE: float | None = None
+ATTACHMENTS_MAX_BYTES = env_int("ATTACHMENTS_MAX_BYTES", 25 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+CELERY_BEAT_SCHEDULE["outbox-sweep"] = {"task": "webmail.outbox.tasks.sweep", "schedule": float(OUTBOX_SWEEP_SECONDS)}

@@ -6,6 +6,9 @@ from django.views.i18n import set_language
 urlpatterns = [
     path("", include("webmail.mailbox.urls")),
     path("compte/", include("webmail.accounts.urls")),
+    path("ecrire/", include("webmail.compose.urls")),
+    path("envoi/", include("webmail.outbox.urls")),
+    path("parametres/", include("webmail.preferences.urls")),
     # The language can be chosen before signing in, on the sign-in page.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import imaplib
-import socket
 import ssl
 import threading
 import time
@@ -120,8 +119,31 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
+@dataclass(frozen=True)
+class RawMessage:
+    folder: str
+    uid: int
+    uidvalidity: int
+    flags: frozenset[str]
+    raw: bytes
+
+    @property
+    def seen(self) -> bool:
+        return "\\Seen" in self.flags
+
+    @property
+    def flagged(self) -> bool:
+        return "\\Flagged" in self.flags
+
+
+# LOGIN answers with these response codes (RFC 5530) mean "not now", not "wrong password".
+_UNAVAILABLE_CODES = ("[UNAVAILABLE]", "[INUSE]", "[LIMIT]", "[SERVERBUG]", "[CONTACTADMIN]")
+
+
 def _translate_errors(exc: Exception) -> MailServerError:
     if isinstance(exc, LoginError):
+        if any(code in str(exc).upper() for code in _UNAVAILABLE_CODES):
+            return ServerUnreachable(str(exc))
         return AuthenticationFailed(str(exc))
     if isinstance(exc, ssl.SSLError):
         return ServerUnreachable(f"TLS failure: {exc}")
@@ -160,12 +182,13 @@ def _text(value: bytes | str | None) -> str:
     if value is None:
         return ""
     if isinstance(value, bytes):
+        from email.errors import HeaderParseError
         from email.header import decode_header, make_header
 
         raw = value.decode("utf-8", "replace")
         try:
             return str(make_header(decode_header(raw)))
-        except (LookupError, ValueError, UnicodeError):
+        except (LookupError, ValueError, UnicodeError, HeaderParseError):  # broken encoded words
             return raw
     return value
 
@@ -181,7 +204,8 @@ def _has_attachment(structure) -> bool:
         disposition = structure[8] if len(structure) > 8 else None
     except (IndexError, TypeError):
         return False
-    if isinstance(disposition, tuple) and disposition and disposition[0]:
+    # Broken mail gives odd structures here (nested tuples instead of a disposition name).
+    if isinstance(disposition, tuple) and disposition and isinstance(disposition[0], bytes):
         return disposition[0].lower() == b"attachment"
     return False
 
@@ -270,7 +294,14 @@ class Mailbox:
             data = self._client.fetch(which, items)
         finally:
             self._client.use_uid = True
-        return [self._envelope(values) for values in data.values()]
+        envelopes = []
+        for key, values in data.items():
+            if by_uid:  # imapclient keys UID FETCH results by UID and drops the UID item itself
+                values.setdefault(b"UID", key)
+            # Skip unsolicited FETCH responses (flag updates from other sessions carry no ENVELOPE).
+            if b"UID" in values and b"ENVELOPE" in values:
+                envelopes.append(self._envelope(values))
+        return envelopes
 
     def _envelope(self, values: dict) -> Envelope:
         env = values.get(b"ENVELOPE")
@@ -353,6 +384,61 @@ class Mailbox:
     def search_header(self, folder: str, header: str, value: str) -> list[int]:
         return self.search(folder, ["HEADER", header, value])
 
+    # Reading (added for the mailbox app) -----------------------------------------------------
+    def folder_names(self) -> dict[str, str | None]:
+        """Selectable folders and their special use, from one LIST (no STATUS per folder)."""
+        names: dict[str, str | None] = {}
+        for flags, _delimiter, name in self._client.list_folders():
+            flag_names = {f.decode() if isinstance(f, bytes) else f for f in flags}
+            if "\\Noselect" in flag_names or "\\NonExistent" in flag_names:
+                continue
+            names["INBOX" if name.upper() == "INBOX" else name] = next(
+                (use for use in SPECIAL_USES if use in flag_names), None
+            )
+        return names
+
+    def fetch_message(self, folder: str, uid: int, mark_seen: bool = False) -> RawMessage | None:
+        """One message with its flags and the folder's UIDVALIDITY, in one FETCH.
+
+        BODY[] (not PEEK) sets \\Seen on the server as a side effect of reading, as asked.
+        """
+        info = self._select(folder, readonly=not mark_seen)
+        item = b"BODY[]" if mark_seen else b"BODY.PEEK[]"
+        data = self._client.fetch([uid], [b"FLAGS", item])
+        values = data.get(uid)
+        if values is None or b"BODY[]" not in values:
+            return None
+        flags = {f.decode() if isinstance(f, bytes) else f for f in values.get(b"FLAGS", ())}
+        if mark_seen:
+            flags.add("\\Seen")  # FLAGS may be reported before the fetch set it
+        return RawMessage(
+            folder=folder,
+            uid=uid,
+            uidvalidity=int(info.get(b"UIDVALIDITY", 0)),
+            flags=frozenset(flags),
+            raw=values[b"BODY[]"],
+        )
+
+    def fetch_dates(self, folder: str, uids: list[int]) -> dict[int, datetime]:
+        """INTERNALDATE of each message (to merge search results across folders by date)."""
+        self._select(folder, readonly=True)
+        if not uids:
+            return {}
+        data = self._client.fetch(uids, [b"INTERNALDATE"])
+        return {uid: values[b"INTERNALDATE"] for uid, values in data.items() if b"INTERNALDATE" in values}
+
+    def append_many(self, folder: str, raws: list[bytes], flags: tuple[str, ...] = ()) -> None:
+        """Store many messages in one command (MULTIAPPEND) or, without it, one connection."""
+        if not raws:
+            return
+        self._selected = None
+        if self._client.has_capability("MULTIAPPEND"):
+            encoded = [f.encode() for f in flags]
+            self._client.multiappend(folder, [{"msg": raw, "flags": encoded} for raw in raws])
+        else:
+            for raw in raws:
+                self.append(folder, raw, flags)
+
     def noop(self) -> None:
         self._client.noop()
 
@@ -428,7 +514,7 @@ def mailbox_for(email: str, password: str) -> Iterator[Mailbox]:
     if mailbox is not None and time.monotonic() - mailbox.last_used > 30:
         try:
             mailbox.noop()
-        except (OSError, IMAPClientError, imaplib.IMAP4.error, socket.timeout):
+        except (TimeoutError, OSError, IMAPClientError, imaplib.IMAP4.error):
             mailbox = None
     if mailbox is None:
         mailbox = Mailbox(_connect(email, password, ServerConfig.imap()))

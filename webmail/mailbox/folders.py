@@ -52,6 +52,15 @@ class FolderView:
     def selectable(self) -> bool:
         return self.folder.selectable
 
+    @property
+    def messages(self) -> int:
+        return self.folder.messages
+
+    @property
+    def editable(self) -> bool:
+        """Only the user's own folders can be renamed or deleted."""
+        return self.selectable and not self.kind
+
 
 def present(folders: list[Folder]) -> list[FolderView]:
     return [FolderView(folder) for folder in folders]
@@ -59,3 +68,75 @@ def present(folders: list[Folder]) -> list[FolderView]:
 
 def label_for(name: str, folders: list[FolderView]) -> str:
     return next((f.label for f in folders if f.name == name), name)
+
+
+# Creating, renaming and deleting folders ---------------------------------------------------------
+class FolderRefused(Exception):
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+MAX_NAME = 200
+
+
+def clean_name(name: str, delimiter: str = "/") -> str:
+    """A folder's own name (not its path), or FolderRefused saying what is wrong with it."""
+    name = " ".join((name or "").split())
+    if not name:
+        raise FolderRefused(_("Enter a folder name."))
+    if len(name) > MAX_NAME:
+        raise FolderRefused(_("This name is too long (200 characters at most)."))
+    if delimiter and delimiter in name:
+        raise FolderRefused(_("A folder name cannot contain “%(char)s”.") % {"char": delimiter})
+    if any(c in name for c in "*%\\\"") or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise FolderRefused(_("A folder name cannot contain *, %, \\ or quotes."))
+    if name.upper() == "INBOX" or name in (".", ".."):
+        raise FolderRefused(_("This name is reserved."))
+    return name
+
+
+def create(mailbox, name: str, parent: str = "") -> str:
+    folders = {f.name: f for f in mailbox.folders()}
+    delimiter = next(iter(folders.values())).delimiter if folders else "/"
+    leaf = clean_name(name, delimiter)
+    if parent and (parent not in folders or not delimiter):
+        raise FolderRefused(_("The parent folder does not exist."), status=404)
+    full = f"{parent}{delimiter}{leaf}" if parent else leaf
+    if full in folders or full.upper() == "INBOX":
+        raise FolderRefused(_("A folder with this name already exists."), status=409)
+    mailbox.create_folder(full)
+    return full
+
+
+def _editable(folders: dict, name: str):
+    folder = folders.get(name)
+    if folder is None:
+        raise FolderRefused(_("This folder does not exist."), status=404)
+    if folder.name == "INBOX" or folder.special_use:
+        raise FolderRefused(_("The inbox and the special folders cannot be renamed or deleted."))
+    return folder
+
+
+def rename(mailbox, old: str, new_leaf: str) -> str:
+    folders = {f.name: f for f in mailbox.folders()}
+    folder = _editable(folders, old)
+    leaf = clean_name(new_leaf, folder.delimiter)
+    parent = old.rsplit(folder.delimiter, 1)[0] if folder.delimiter and folder.delimiter in old else ""
+    full = f"{parent}{folder.delimiter}{leaf}" if parent else leaf
+    if full == old:
+        return full
+    if full in folders:
+        raise FolderRefused(_("A folder with this name already exists."), status=409)
+    mailbox.rename_folder(old, full)
+    return full
+
+
+def delete(mailbox, name: str) -> None:
+    folders = {f.name: f for f in mailbox.folders()}
+    folder = _editable(folders, name)
+    prefix = name + folder.delimiter if folder.delimiter else None
+    if prefix and any(other.startswith(prefix) for other in folders):
+        raise FolderRefused(_("Delete or move the folders inside this one first."), status=409)
+    mailbox.delete_folder(name)

@@ -30,3 +30,12 @@ def first_index(page) -> int:
 @register.filter
 def last_index(page) -> int:
     return min(page.number * page.per_page, page.total)
+
+
+@register.filter
+def address(value) -> str:
+    """A parsed Address as "Name <email>", or just the email when there is no name."""
+    name, email = getattr(value, "name", ""), getattr(value, "email", "")
+    if name and email and name != email:
+        return f"{name} <{email}>"
+    return email or name

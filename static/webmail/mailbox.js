@@ -1,0 +1,1 @@
+// Reading mail: keyboard shortcuts and list behaviour (see the mailbox app).

@@ -1,0 +1,83 @@
+// Sending mail: the undo toast's countdown, the `z` shortcut, draft autosave and upload progress.
+// Everything here enhances server-rendered forms that also work without JavaScript.
+(function () {
+  "use strict";
+
+  // Countdown: the server says how many milliseconds remain, so the client's clock does not matter.
+  function startCountdowns(root) {
+    root.querySelectorAll(".toast[data-remaining-ms]").forEach(function (toast) {
+      if (toast.dataset.deadline) return;
+      toast.dataset.deadline = String(Date.now() + Number(toast.dataset.remainingMs));
+    });
+  }
+  function tick() {
+    document.querySelectorAll(".toast[data-deadline] .countdown").forEach(function (el) {
+      const toast = el.closest(".toast");
+      const seconds = Math.max(0, Math.ceil((Number(toast.dataset.deadline) - Date.now()) / 1000));
+      const text = el.textContent.replace(/\d+/, String(seconds));
+      if (text !== el.textContent) el.textContent = text;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { startCountdowns(document); });
+  document.addEventListener("htmx:load", function (event) { startCountdowns(event.target); });
+  setInterval(tick, 250);
+
+  // `z` undoes the most recent send, like Gmail.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "z" || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.target.closest("input, textarea, select, [contenteditable]")) return;
+    const buttons = document.querySelectorAll("#toasts [data-undo]");
+    if (buttons.length) { event.preventDefault(); buttons[buttons.length - 1].click(); }
+  });
+
+  // Draft autosave: a few seconds after typing stops, and when leaving the page.
+  const form = document.getElementById("compose-form");
+  if (form) {
+    const url = form.dataset.autosaveUrl;
+    let timer = null;
+    let dirty = false;
+    let submitting = false;
+    function fields() {
+      const data = new FormData(form);
+      data.delete("files");
+      data.delete("action");
+      return data;
+    }
+    function save() {
+      if (!dirty || submitting) return;
+      dirty = false;
+      fetch(url, { method: "POST", body: fields(), credentials: "same-origin" })
+        .then(function (response) { return response.text(); })
+        .then(function (html) {
+          const status = document.getElementById("save-status");
+          if (status && html) status.outerHTML = html;
+        })
+        .catch(function () { dirty = true; });
+    }
+    form.addEventListener("input", function (event) {
+      if (event.target.type === "file") return;
+      dirty = true;
+      clearTimeout(timer);
+      timer = setTimeout(save, 3000);
+    });
+    form.addEventListener("submit", function () { submitting = true; clearTimeout(timer); });
+    window.addEventListener("pagehide", function () {
+      if (dirty && !submitting) navigator.sendBeacon(url, fields());
+    });
+    document.querySelectorAll(".no-js-only").forEach(function (el) { el.hidden = true; });
+  }
+
+  // Upload progress for attachments sent through htmx.
+  document.addEventListener("htmx:xhr:progress", function (event) {
+    const bar = document.getElementById("upload-progress");
+    if (!bar || !event.detail.lengthComputable) return;
+    bar.hidden = false;
+    bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
+  });
+  document.addEventListener("htmx:afterRequest", function () {
+    const bar = document.getElementById("upload-progress");
+    if (bar) { bar.hidden = true; bar.value = 0; }
+    const input = document.getElementById("id_files");
+    if (input) input.value = "";
+  });
+})();

@@ -1,0 +1,97 @@
+"""The message list: paging, preview, flags shown, polling fragment, bad input."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.mailbox.conftest import build
+from webmail.imap import gateway
+
+pytestmark = [pytest.mark.imap, pytest.mark.django_db]
+
+
+def test_120_messages_make_3_pages_newest_first(signed_in_client, put_mail):
+    put_mail(signed_in_client.mail_user, [build(subject=f"Message n°{i:03d}") for i in range(120)])
+    first = signed_in_client.get("/mail/").content.decode()
+    assert "1–50 sur 120" in first or "1–50 of 120" in first
+    assert first.count("<li class=\"message") == 50
+    assert first.index("Message n°119") < first.index("Message n°070")
+    assert "Message n°069" not in first
+    third = signed_in_client.get("/mail/", {"page": 3}).content.decode()
+    assert third.count("<li class=\"message") == 20
+    assert "Message n°019" in third and "Message n°000" in third and "Message n°020" not in third
+    assert 'rel="next"' not in third and 'rel="prev"' in third
+
+
+@pytest.mark.parametrize("page,status", [("abc", 400), ("0", 400), ("-1", 400), ("4", 404), ("99999999", 400)])
+def test_bad_page_numbers_are_4xx(signed_in_client, put_mail, page, status):
+    put_mail(signed_in_client.mail_user, [build(subject=f"m{i}") for i in range(3)])
+    response = signed_in_client.get("/mail/", {"page": page})
+    assert response.status_code == status
+
+
+def test_rows_show_flags_attachment_preview_and_link_to_the_reading_pane(signed_in_client, put_mail, uids):
+    user = signed_in_client.mail_user
+    put_mail(user, [build(subject="Avec pièce", body="Corps visible en aperçu",
+                          attachments=[("a.pdf", "application/pdf", b"%PDF")])])
+    put_mail(user, [build(subject="Suivi et répondu")], flags=("\\Flagged", "\\Answered", "\\Seen"))
+    first, second = uids(user)
+    html = signed_in_client.get("/mail/").content.decode()
+    assert html.count('class="message unread"') == 1
+    assert "Corps visible en aperçu" in html
+    assert html.count('class="badge attachment"') == 1
+    assert html.count('class="badge answered"') == 1
+    assert f'value="unstar:{second}:INBOX"' in html and f'value="star:{first}:INBOX"' in html
+    assert f'href="/mail/{first}/?folder=INBOX"' in html
+    assert f'name="msg" value="{first}:INBOX"' in html
+
+
+def test_preview_falls_back_without_the_preview_capability(signed_in_client, put_mail, monkeypatch):
+    put_mail(signed_in_client.mail_user, [build(subject="Sans PREVIEW", body="Premières lignes du texte")])
+    monkeypatch.setattr(gateway.IMAPClient, "has_capability", lambda self, cap: cap not in ("PREVIEW", "PREVIEW=FUZZY"))
+    html = signed_in_client.get("/mail/").content.decode()
+    assert "Premières lignes du texte" in html
+
+
+def test_dates_today_show_the_time_and_older_ones_the_date(signed_in_client, imap):
+    user = signed_in_client.mail_user
+    with imap(user) as mailbox:
+        mailbox.append("INBOX", build(subject="Ancien"), when=datetime(2019, 3, 14, 9, 30, tzinfo=UTC))
+        mailbox.append("INBOX", build(subject="Récent"))
+    html = signed_in_client.get("/mail/").content.decode()
+    assert "14/03/2019" in html
+    assert 'datetime="2019-03-14T09:30:00' in html
+
+
+def test_htmx_request_gets_the_polling_fragment_with_folder_counts(signed_in_client, put_mail):
+    put_mail(signed_in_client.mail_user, [build(subject="Nouveau")])
+    response = signed_in_client.get("/mail/", {"folder": "INBOX"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "<html" not in html
+    assert 'hx-trigger="every 30s"' in html and "Nouveau" in html
+    assert 'id="folder-nav" hx-swap-oob="true"' in html
+    page2 = signed_in_client.get("/mail/", {"page": 1, "q": "Nouveau"}, HTTP_HX_REQUEST="true").content.decode()
+    assert "every 30s" not in page2  # search results are not polled
+
+
+def test_nested_and_non_ascii_folders_are_listed_and_open(signed_in_client, imap, put_mail):
+    user = signed_in_client.mail_user
+    with imap(user) as mailbox:
+        mailbox.create_folder("Projets")
+        mailbox.create_folder("Projets/Été 2026")
+        mailbox.create_folder("日本語")
+    put_mail(user, [build(subject="Dans le sous-dossier")], folder="Projets/Été 2026")
+    html = signed_in_client.get("/mail/").content.decode()
+    assert 'class="depth-1"' in html and "Été 2026" in html and "日本語" in html
+    assert "folder=Projets%2F%C3%89t%C3%A9%202026" in html
+    inner = signed_in_client.get("/mail/", {"folder": "Projets/Été 2026"})
+    assert inner.status_code == 200 and "Dans le sous-dossier" in inner.content.decode()
+    assert 'aria-label="1 non lu"' in html or 'aria-label="1 unread"' in html
+
+
+def test_sidebar_has_the_compose_and_manage_links(signed_in_client):
+    html = signed_in_client.get("/mail/").content.decode()
+    assert 'href="/ecrire/"' in html and "Nouveau message" in html
+    assert 'href="/dossiers/"' in html

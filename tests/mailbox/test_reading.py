@@ -1,0 +1,158 @@
+"""The reading pane against the real Dovecot: headers, bodies, remote content, cid images, attachments."""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+from urllib.parse import unquote
+
+import pytest
+
+from tests.mailbox.conftest import build
+
+pytestmark = [pytest.mark.imap, pytest.mark.django_db]
+
+
+def _open(client, uid, folder="INBOX", **extra):
+    return client.get(f"/mail/{uid}/", {"folder": folder, **extra})
+
+
+def test_plain_message_shows_decoded_headers_and_escaped_linked_text(signed_in_client, put_mail, uids):
+    user = signed_in_client.mail_user
+    put_mail(user, [build(
+        subject="=?utf-8?q?R=C3=A9union_de_lundi?=",
+        sender="=?utf-8?q?Ren=C3=A9e_Dupr=C3=A9?= <renee@example.fr>",
+        cc="Bob <bob@example.test>",
+        body="Voir https://example.org/agenda <b>pas du HTML</b>\n\n> cité\n> encore",
+    )])
+    [uid] = uids(user)
+    html = _open(signed_in_client, uid).content.decode()
+    assert "Réunion de lundi" in html
+    assert "Renée Dupré &lt;renee@example.fr&gt;" in html
+    assert "Bob &lt;bob@example.test&gt;" in html
+    assert '<a href="https://example.org/agenda"' in html
+    assert "&lt;b&gt;pas du HTML&lt;/b&gt;" in html
+    assert '<details class="quoted">' in html
+    assert f'href="/ecrire/?reply={uid}&amp;folder=INBOX"' in html
+    assert f'href="/ecrire/?reply_all={uid}&amp;folder=INBOX"' in html
+    assert f'href="/ecrire/?forward={uid}&amp;folder=INBOX"' in html
+
+
+def test_opening_marks_read_and_mark_unread_puts_it_back(signed_in_client, put_mail, uids, flags_of):
+    user = signed_in_client.mail_user
+    put_mail(user, [build()])
+    [uid] = uids(user)
+    assert "\\Seen" not in flags_of(user, "INBOX", uid)
+    assert _open(signed_in_client, uid).status_code == 200
+    assert "\\Seen" in flags_of(user, "INBOX", uid)
+    response = signed_in_client.post("/mail/actions/", {"action": "unread", "msg": f"{uid}:INBOX"})
+    assert response.status_code == 302
+    assert "\\Seen" not in flags_of(user, "INBOX", uid)
+
+
+def test_html_body_is_framed_sandboxed_and_served_with_a_strict_policy(signed_in_client, put_mail, uids):
+    user = signed_in_client.mail_user
+    put_mail(user, [build(html='<p style="color: red">Salut<script>alert(1)</script>'
+                               '<img src="https://tracker.example/p.gif"></p>')])
+    [uid] = uids(user)
+    page = _open(signed_in_client, uid).content.decode()
+    assert 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in page
+    assert "Images distantes bloquées" in page and "Afficher les images" in page
+    src = re.search(r'<iframe[^>]* src="([^"]+)"', page).group(1).replace("&amp;", "&")
+    body = signed_in_client.get(src)
+    assert body.status_code == 200
+    content = body.content.decode()
+    assert "Salut" in content and "color: red" in content
+    assert "<script" not in content and "tracker.example" not in content
+    policy = body["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'self'" in policy
+    assert "script-src" not in policy and "https:" not in policy
+    assert body["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_show_images_once_and_always_for_this_sender(signed_in_client, put_mail, uids):
+    user = signed_in_client.mail_user
+    put_mail(user, [build(html='<p>Promo<img src="https://images.example/a.png"></p>', sender="shop@example.com")])
+    [uid] = uids(user)
+    page = _open(signed_in_client, uid, remote="1").content.decode()
+    assert "Images distantes bloquées" not in page
+    src = re.search(r'<iframe[^>]* src="([^"]+)"', page).group(1).replace("&amp;", "&")
+    body = signed_in_client.get(src)
+    assert "https://images.example/a.png" in body.content.decode()
+    assert "img-src" in body["Content-Security-Policy"] and "https:" in body["Content-Security-Policy"]
+
+    # Not remembered: opening again blocks them.
+    assert "Images distantes bloquées" in _open(signed_in_client, uid).content.decode()
+    response = signed_in_client.post(f"/mail/{uid}/confiance/", {"folder": "INBOX"})
+    assert response.status_code == 302
+    assert "Images distantes bloquées" not in _open(signed_in_client, uid).content.decode()
+
+
+def test_cid_images_are_served_from_the_message(signed_in_client, put_mail, uids):
+    user = signed_in_client.mail_user
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = "Logo", "a@example.fr", "b@example.test"
+    message.set_content("texte")
+    message.add_alternative('<p>Voici<img src="cid:logo@x" alt="logo"></p>', subtype="html")
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+    message.get_payload()[1].add_related(png, "image", "png", cid="<logo@x>")
+    put_mail(user, [message.as_bytes()])
+    [uid] = uids(user)
+    page = _open(signed_in_client, uid).content.decode()
+    src = re.search(r'<iframe[^>]* src="([^"]+)"', page).group(1).replace("&amp;", "&")
+    body = signed_in_client.get(src).content.decode()
+    image_url = re.search(r'<img[^>]* src="(/mail/image/[^"]+)"', body).group(1)
+    signed_in_client.logout()  # the sandboxed frame sends no session cookie: the URL itself is the key
+    image = signed_in_client.get(image_url)
+    assert image.status_code == 200
+    assert image["Content-Type"] == "image/png" and image.content == png
+    assert signed_in_client.get(image_url[:-6] + "AAAAA/").status_code == 404
+
+
+def test_attachments_are_listed_and_downloaded_safely(signed_in_client, put_mail, uids):
+    user = signed_in_client.mail_user
+    put_mail(user, [build(attachments=[
+        ("rapport été.pdf", "application/pdf", b"%PDF-1.4 data"),
+        ("page.html", "text/html", b"<script>alert(1)</script>"),
+        ("dessin.svg", "image/svg+xml", b"<svg onload='alert(1)'/>"),
+    ])])
+    [uid] = uids(user)
+    page = _open(signed_in_client, uid).content.decode()
+    assert "3 pièces jointes" in page
+    assert "rapport été.pdf" in page and "application/pdf" in page
+    links = re.findall(r'href="(/mail/\d+/pieces/[^"]+)"', page)
+    assert len(links) == 3
+    pdf = signed_in_client.get(links[0].replace("&amp;", "&"))
+    assert pdf.status_code == 200 and pdf.content == b"%PDF-1.4 data"
+    assert pdf["Content-Disposition"].startswith("attachment;")
+    assert "filename*=utf-8''" in pdf["Content-Disposition"]
+    assert unquote(pdf["Content-Disposition"].split("''", 1)[1]) == "rapport été.pdf"
+    assert pdf["X-Content-Type-Options"] == "nosniff"
+    for link in links[1:]:
+        response = signed_in_client.get(link.replace("&amp;", "&"))
+        assert response["Content-Type"] == "application/octet-stream"
+        assert response["Content-Disposition"].startswith("attachment;")
+
+
+@pytest.mark.parametrize("path", ["/mail/999/", "/mail/999/corps/", "/mail/999/pieces/1/"])
+def test_missing_message_is_a_404(signed_in_client, path):
+    response = signed_in_client.get(path, {"folder": "INBOX"})
+    assert response.status_code == 404
+    assert "n’existe plus" in response.content.decode()
+
+
+def test_bad_references_are_4xx(signed_in_client, put_mail, uids):
+    user = signed_in_client.mail_user
+    put_mail(user, [build()])
+    [uid] = uids(user)
+    assert signed_in_client.get(f"/mail/{2**40}/", {"folder": "INBOX"}).status_code == 400
+    assert signed_in_client.get(f"/mail/{uid}/", {"folder": "Nope"}).status_code == 404
+    assert signed_in_client.get(f"/mail/{uid}/", {"folder": "a\x01b"}).status_code == 400
+    assert signed_in_client.get(f"/mail/{uid}/pieces/9.9/", {"folder": "INBOX"}).status_code == 404
+    assert signed_in_client.get(f"/mail/{uid}/pieces/abc/", {"folder": "INBOX"}).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/mail/1/confiance/", "/mail/actions/", "/dossiers/creer/",
+                                  "/dossiers/renommer/", "/dossiers/supprimer/"])
+def test_mutating_views_refuse_get(signed_in_client, path):
+    assert signed_in_client.get(path).status_code == 405

@@ -1,0 +1,58 @@
+import time
+
+import pytest
+
+from webmail.outbox.models import OutboxMessage
+
+
+def wait_for(predicate, timeout: float = 15.0, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+def state_of(outbox: OutboxMessage) -> str:
+    return OutboxMessage.objects.values_list("state", flat=True).get(pk=outbox.pk)
+
+
+@pytest.fixture
+def bob(make_mail_user):
+    return make_mail_user("bob")
+
+
+@pytest.fixture
+def short_delay(settings):
+    """Shorter cancel windows for tests (the settings page offers 5-30 s)."""
+
+    def set_delay(seconds: float):
+        settings.OUTBOX_DELAY_OVERRIDE = seconds
+
+    set_delay(1.0)
+    settings.OUTBOX_GRACE_SECONDS = 0
+    settings.OUTBOX_RETRY_BASE_SECONDS = 1
+    return set_delay
+
+
+@pytest.fixture
+def compose(signed_in_client):
+    """Write a message through the compose page; returns (composition id, response of Envoyer)."""
+
+    def write(to: str, subject: str = "Bonjour Bob", body: str = "Voici le texte.", send: bool = True, **extra):
+        response = signed_in_client.get("/ecrire/" + extra.pop("query", ""))
+        assert response.status_code == 302, response.content[:300]
+        edit_url = response.url
+        data = {"to": to, "cc": "", "bcc": "", "subject": subject, "body": body, **extra}
+        data["action"] = "send" if send else "save"
+        return edit_url, signed_in_client.post(edit_url, data)
+
+    return write
+
+
+def messages_in(imap, user, folder: str = "INBOX", criteria=None):
+    with imap(user) as mailbox:
+        uids = mailbox.search(folder, criteria or ["ALL"])
+        return [mailbox.fetch_raw(folder, uid) for uid in uids]

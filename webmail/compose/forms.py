@@ -1,0 +1,51 @@
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from webmail.compose.addresses import parse_recipients
+from webmail.compose.models import Composition
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class CompositionForm(forms.ModelForm):
+    """Saving a draft accepts anything typed; `validate_for_sending` adds the checks Envoyer needs."""
+
+    class Meta:
+        model = Composition
+        fields = ["to", "cc", "bcc", "subject", "body"]
+        labels = {"to": _("To"), "cc": _("Cc"), "bcc": _("Bcc"), "subject": _("Subject"), "body": _("Message")}
+        widgets = {
+            "to": forms.TextInput(attrs={"autocomplete": "off", "list": "contacts"}),
+            "cc": forms.TextInput(attrs={"autocomplete": "off", "list": "contacts"}),
+            "bcc": forms.TextInput(attrs={"autocomplete": "off", "list": "contacts"}),
+            "subject": forms.TextInput(),
+            "body": forms.Textarea(attrs={"rows": 16}),
+        }
+
+    def validate_for_sending(self) -> bool:
+        if not self.is_valid():
+            return False
+        parsed = {field: parse_recipients(self.cleaned_data[field]) for field in ("to", "cc", "bcc")}
+        for field, recipients in parsed.items():
+            if recipients.invalid:
+                self.add_error(field, ngettext(
+                    "This is not a valid address: %(list)s", "These are not valid addresses: %(list)s",
+                    len(recipients.invalid),
+                ) % {"list": ", ".join(recipients.invalid)})
+        if not any(recipients.valid for recipients in parsed.values()):
+            self.add_error("to", _("Add at least one recipient."))
+        return not self.errors
+
+
+def check_attachment_sizes(existing: int, files) -> str | None:
+    """An error message when the new files would take the message over the size limit."""
+    total = existing + sum(f.size for f in files)
+    if total > settings.ATTACHMENTS_MAX_BYTES:
+        return str(_("Attachments are limited to %(limit)s per message (these would make %(total)s).") % {
+            "limit": filesizeformat(settings.ATTACHMENTS_MAX_BYTES), "total": filesizeformat(total)})
+    return None

@@ -1,0 +1,55 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class Composition(models.Model):
+    """A message being written: the working copy behind the compose page.
+
+    It outlives a send until the SMTP server accepts the message, so that Annuler, or a permanent
+    failure, can reopen it with everything intact. Its copy in the IMAP Drafts folder is
+    `draft_uid` (replaced on every save).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="compositions")
+    to = models.TextField(blank=True)
+    cc = models.TextField(blank=True)
+    bcc = models.TextField(blank=True)
+    subject = models.CharField(max_length=998, blank=True)
+    body = models.TextField(blank=True)
+    in_reply_to = models.CharField(max_length=998, blank=True)
+    references = models.TextField(blank=True)
+    # The message answered, flagged \Answered once this one has left.
+    reply_folder = models.CharField(max_length=500, blank=True)
+    reply_uid = models.PositiveIntegerField(null=True, blank=True)
+    reply_all = models.BooleanField(default=False)
+    draft_uid = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return self.subject or str(self.id)
+
+    @property
+    def attachments_size(self) -> int:
+        return sum(a.size for a in self.attachments.all())
+
+
+class Attachment(models.Model):
+    composition = models.ForeignKey(Composition, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.filename

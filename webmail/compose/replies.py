@@ -1,0 +1,88 @@
+"""Reply, reply-all and forward: who to, which subject, which threading headers, what quoted."""
+
+import re
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from webmail.mailbox.parse import Address, ParsedMessage
+
+_PREFIXES = re.compile(r"^\s*((re|aw|sv|ré|fwd?|tr|wg|rv|enc)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+
+
+def _strip_prefixes(subject: str) -> str:
+    return _PREFIXES.sub("", subject or "").strip()
+
+
+def reply_subject(subject: str) -> str:
+    return f"{_('Re:')} {_strip_prefixes(subject)}".strip()
+
+
+def forward_subject(subject: str) -> str:
+    return f"{_('Fwd:')} {_strip_prefixes(subject)}".strip()
+
+
+def _format(addresses: list[Address]) -> str:
+    return ", ".join(f'"{a.name}" <{a.email}>' if a.name else a.email for a in addresses)
+
+
+def references(original: ParsedMessage) -> tuple[str, str]:
+    """(In-Reply-To, References) for an answer to `original` (RFC 5322 §3.6.4)."""
+    if not original.message_id:
+        return "", " ".join(original.references)
+    chain = [*original.references, original.message_id]
+    return original.message_id, " ".join(chain[-20:])  # keep the header a sensible size
+
+
+def reply_recipients(original: ParsedMessage, me: str, reply_all: bool) -> tuple[str, str]:
+    """(To, Cc): Reply-To wins over From; reply-all adds the others, never ourselves, never twice."""
+    primary = original.reply_to or original.from_
+    if not reply_all:
+        return _format(primary), ""
+    mine = me.lower()
+    seen = {a.email.lower() for a in primary} | {mine}
+    others = []
+    for address in [*original.to, *original.cc]:
+        if address.email.lower() not in seen:
+            seen.add(address.email.lower())
+            others.append(address)
+    to = [a for a in primary if a.email.lower() != mine] or primary
+    return _format(to), _format(others)
+
+
+def _sender(original: ParsedMessage) -> str:
+    if not original.from_:
+        return _("someone")
+    first = original.from_[0]
+    return f"{first.name} <{first.email}>" if first.name else first.email
+
+
+def quoted_reply(original: ParsedMessage) -> str:
+    when = formats.date_format(original.date, "DATETIME_FORMAT") if original.date else ""
+    attribution = _("On %(date)s, %(sender)s wrote:") % {"date": when, "sender": _sender(original)}
+    text = original.text or ""
+    quoted = "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
+    return f"{attribution}\n{quoted}"
+
+
+def forwarded_block(original: ParsedMessage) -> str:
+    lines = [
+        _("---------- Forwarded message ----------"),
+        f"{_('From:')} {_sender(original)}",
+    ]
+    if original.date:
+        lines.append(f"{_('Date:')} {formats.date_format(original.date, 'DATETIME_FORMAT')}")
+    lines.append(f"{_('Subject:')} {original.subject}")
+    if original.to:
+        lines.append(f"{_('To:')} {_format(original.to)}")
+    return "\n".join(lines) + "\n\n" + (original.text or "")
+
+
+def with_signature(body: str, signature: str, quoted: str = "") -> str:
+    """The signature goes under what the user writes and above any quoted text."""
+    parts = [body]
+    if signature.strip():
+        parts.append(f"-- \n{signature.strip()}")
+    if quoted:
+        parts.append(quoted)
+    return "\n\n".join(parts)

@@ -1,0 +1,131 @@
+"""Writing mail: start a composition (new, reply, forward, from a draft), save it to Drafts, discard it."""
+
+from django.db import transaction
+
+from webmail.accounts.mail import open_mailbox
+from webmail.accounts.models import MailAccount
+from webmail.compose import building, replies
+from webmail.compose.models import Attachment, Composition
+from webmail.mailbox.parse import get_part, parse_message
+from webmail.preferences.models import Preferences
+
+
+class OriginalNotFound(Exception):
+    """The message to answer or forward, or the draft to continue, is no longer there."""
+
+
+def drafts_folder(mailbox) -> str:
+    return mailbox.special_folder("\\Drafts") or "Drafts"
+
+
+def sent_folder(mailbox) -> str:
+    return mailbox.special_folder("\\Sent") or "Sent"
+
+
+def _fetch_original(account: MailAccount, folder: str, uid: int) -> bytes:
+    with open_mailbox(account) as mailbox:
+        raw = mailbox.fetch_raw(folder, uid)
+    if raw is None:
+        raise OriginalNotFound(f"{folder}/{uid}")
+    return raw
+
+
+def start_new(user, *, to: str = "") -> Composition:
+    signature = Preferences.for_user(user).signature
+    return Composition.objects.create(user=user, to=to, body=replies.with_signature("", signature))
+
+
+def start_reply(user, folder: str, uid: int, *, reply_all: bool) -> Composition:
+    account = user.mail_account
+    original = parse_message(_fetch_original(account, folder, uid))
+    to, cc = replies.reply_recipients(original, account.email, reply_all)
+    in_reply_to, references = replies.references(original)
+    signature = Preferences.for_user(user).signature
+    return Composition.objects.create(
+        user=user, to=to, cc=cc, subject=replies.reply_subject(original.subject),
+        body=replies.with_signature("", signature, replies.quoted_reply(original)),
+        in_reply_to=in_reply_to, references=references, reply_folder=folder, reply_uid=uid,
+        reply_all=reply_all,
+    )
+
+
+@transaction.atomic
+def start_forward(user, folder: str, uid: int) -> Composition:
+    raw = _fetch_original(user.mail_account, folder, uid)
+    original = parse_message(raw)
+    signature = Preferences.for_user(user).signature
+    composition = Composition.objects.create(
+        user=user, subject=replies.forward_subject(original.subject),
+        body=replies.with_signature("", signature, replies.forwarded_block(original)),
+    )
+    _copy_attachments(raw, original, composition)
+    return composition
+
+
+@transaction.atomic
+def continue_draft(user, uid: int) -> Composition:
+    """Open a message from Brouillons in the compose view; saving replaces that same draft."""
+    account = user.mail_account
+    with open_mailbox(account) as mailbox:
+        folder = drafts_folder(mailbox)
+        raw = mailbox.fetch_raw(folder, uid)
+    if raw is None:
+        raise OriginalNotFound(f"draft {uid}")
+    draft = parse_message(raw)
+    existing = Composition.objects.filter(user=user, draft_uid=uid).first()
+    if existing is not None:
+        return existing
+    composition = Composition.objects.create(
+        user=user, to=_addresses(draft.to), cc=_addresses(draft.cc), bcc=_header(raw, "Bcc"),
+        subject=draft.subject, body=draft.text or "", in_reply_to=draft.in_reply_to or "",
+        references=" ".join(draft.references), draft_uid=uid,
+    )
+    _copy_attachments(raw, draft, composition)
+    return composition
+
+
+def _addresses(addresses) -> str:
+    return ", ".join(f'"{a.name}" <{a.email}>' if a.name else a.email for a in addresses)
+
+
+def _header(raw: bytes, name: str) -> str:
+    from email import message_from_bytes, policy
+
+    value = message_from_bytes(raw, policy=policy.default).get(name)
+    return str(value) if value else ""
+
+
+def _copy_attachments(raw: bytes, parsed, composition: Composition) -> None:
+    for attachment in parsed.attachments:
+        part = get_part(raw, attachment.part_id)
+        if part is None:
+            continue
+        data, content_type, filename = part
+        Attachment.objects.create(
+            composition=composition, filename=filename, content_type=content_type, size=len(data), data=data
+        )
+
+
+def save_draft(composition: Composition) -> None:
+    """Store the composition in Drafts, replacing its previous copy (no pile of duplicates)."""
+    account = composition.user.mail_account
+    message = building.build(composition, account.email, building.new_message_id(account.email), for_draft=True)
+    with open_mailbox(account) as mailbox:
+        folder = drafts_folder(mailbox)
+        new_uid = mailbox.append(folder, message.message().as_bytes(), flags=("\\Draft", "\\Seen"))
+        if composition.draft_uid and composition.draft_uid != new_uid:
+            mailbox.delete_permanently(folder, [composition.draft_uid])
+    composition.draft_uid = new_uid
+    composition.save(update_fields=["draft_uid", "updated_at"])
+
+
+def remove_draft_copy(composition: Composition) -> None:
+    if not composition.draft_uid:
+        return
+    with open_mailbox(composition.user.mail_account) as mailbox:
+        mailbox.delete_permanently(drafts_folder(mailbox), [composition.draft_uid])
+
+
+def discard(composition: Composition) -> None:
+    remove_draft_copy(composition)
+    composition.delete()

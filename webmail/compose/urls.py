@@ -1,0 +1,14 @@
+from django.urls import path
+
+from webmail.compose import views
+
+app_name = "compose"
+urlpatterns = [
+    path("", views.new, name="new"),
+    path("<uuid:pk>/", views.edit, name="edit"),
+    path("<uuid:pk>/enregistrer/", views.autosave, name="autosave"),
+    path("<uuid:pk>/pieces-jointes/", views.upload, name="upload"),
+    path("<uuid:pk>/pieces-jointes/<int:attachment_id>/supprimer/", views.remove_attachment,
+         name="remove_attachment"),
+    path("<uuid:pk>/supprimer/", views.discard, name="discard"),
+]

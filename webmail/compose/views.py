@@ -1,0 +1,131 @@
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from webmail.compose import service
+from webmail.compose.forms import CompositionForm, check_attachment_sizes
+from webmail.compose.models import Attachment, Composition
+from webmail.outbox import service as outbox
+from webmail.outbox.models import State
+
+
+def _uid(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and 0 < int(value) < 2**32 else None
+
+
+@require_GET
+def new(request: HttpRequest) -> HttpResponse:
+    """Start writing: blank, or answering / forwarding a message, or continuing a draft."""
+    folder = request.GET.get("folder", "INBOX")
+    params = {key: request.GET.get(key) for key in ("reply", "reply_all", "forward", "draft")}
+    given = {key: value for key, value in params.items() if value is not None}
+    if given and not all(_uid(value) for value in given.values()):
+        return HttpResponseBadRequest(_("This message reference is not valid."))
+    try:
+        if "reply" in given or "reply_all" in given:
+            uid = _uid(given.get("reply") or given.get("reply_all"))
+            composition = service.start_reply(request.user, folder, uid, reply_all="reply_all" in given)
+        elif "forward" in given:
+            composition = service.start_forward(request.user, folder, _uid(given["forward"]))
+        elif "draft" in given:
+            composition = service.continue_draft(request.user, _uid(given["draft"]))
+        else:
+            composition = service.start_new(request.user, to=request.GET.get("to", "")[:2000])
+    except service.OriginalNotFound:
+        return render(request, "error.html", {"message": _("This message no longer exists.")}, status=404)
+    return redirect("compose:edit", pk=composition.pk)
+
+
+def _context(form: CompositionForm, composition: Composition, **extra) -> dict:
+    return {"form": form, "composition": composition, "attachments": composition.attachments.all(),
+            "title": composition.subject or _("New message"), **extra}
+
+
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, pk) -> HttpResponse:
+    composition = get_object_or_404(Composition, pk=pk, user=request.user)
+    if composition.sends.filter(state__in=[State.PENDING, State.SENDING]).exists():
+        messages.info(request, _("This message is in the outbox. Cancel its sending to edit it."))
+        return redirect("outbox:list")
+    form = CompositionForm(request.POST or None, instance=composition)
+    if request.method == "GET":
+        return render(request, "compose/edit.html", _context(form, composition))
+    action = request.POST.get("action", "save")
+    if action == "send":
+        if not form.validate_for_sending():
+            return render(request, "compose/edit.html", _context(form, composition), status=400)
+        form.save()
+        outbox.queue(composition)
+        return redirect("mailbox:home")
+    if not form.is_valid():
+        return render(request, "compose/edit.html", _context(form, composition), status=400)
+    form.save()
+    if action == "attach":
+        error = _add_attachments(composition, request.FILES.getlist("files"))
+        if error:
+            return render(request, "compose/edit.html", _context(form, composition, upload_error=error), status=413)
+    service.save_draft(composition)
+    messages.success(request, _("Draft saved."))
+    return redirect("compose:edit", pk=composition.pk)
+
+
+@require_POST
+def autosave(request: HttpRequest, pk) -> HttpResponse:
+    """Called a few seconds after typing stops and when leaving the page."""
+    composition = get_object_or_404(Composition, pk=pk, user=request.user)
+    if composition.sends.filter(state__in=[State.PENDING, State.SENDING]).exists():
+        return HttpResponse(status=409)
+    form = CompositionForm(request.POST, instance=composition)
+    if not form.is_valid():
+        return render(request, "compose/_save_status.html", {"error": True}, status=400)
+    form.save()
+    service.save_draft(composition)
+    return render(request, "compose/_save_status.html", {"saved_at": timezone.now()})
+
+
+def _add_attachments(composition: Composition, files) -> str | None:
+    error = check_attachment_sizes(composition.attachments_size, files)
+    if error:
+        return error
+    with transaction.atomic():
+        for upload in files:
+            Attachment.objects.create(
+                composition=composition, filename=upload.name[:255], size=upload.size,
+                content_type=upload.content_type or "application/octet-stream", data=upload.read(),
+            )
+    return None
+
+
+@require_POST
+def upload(request: HttpRequest, pk) -> HttpResponse:
+    composition = get_object_or_404(Composition, pk=pk, user=request.user)
+    files = request.FILES.getlist("files")
+    if not files:
+        return render(request, "compose/_attachments.html",
+                      {"composition": composition, "attachments": composition.attachments.all(),
+                       "upload_error": _("Choose at least one file.")}, status=400)
+    error = _add_attachments(composition, files)
+    context = {"composition": composition, "attachments": composition.attachments.all(), "upload_error": error}
+    return render(request, "compose/_attachments.html", context, status=413 if error else 200)
+
+
+@require_POST
+def remove_attachment(request: HttpRequest, pk, attachment_id: int) -> HttpResponse:
+    composition = get_object_or_404(Composition, pk=pk, user=request.user)
+    composition.attachments.filter(pk=attachment_id).delete()
+    if request.htmx:
+        return render(request, "compose/_attachments.html",
+                      {"composition": composition, "attachments": composition.attachments.all()})
+    return redirect("compose:edit", pk=composition.pk)
+
+
+@require_POST
+def discard(request: HttpRequest, pk) -> HttpResponse:
+    composition = get_object_or_404(Composition, pk=pk, user=request.user)
+    service.discard(composition)
+    messages.success(request, _("Draft deleted."))
+    return redirect("mailbox:home")

@@ -1,0 +1,136 @@
+"""Message actions (star, read, move, archive, delete), for one message or many.
+
+A selection is a list of (folder, uid) pairs, so search results spanning several folders can be
+acted on together. Every action is a handful of IMAP commands per folder, whatever the count.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from webmail.imap.gateway import Mailbox
+
+FLAG_ACTIONS = {
+    "star": ("\\Flagged", True),
+    "unstar": ("\\Flagged", False),
+    "read": ("\\Seen", True),
+    "unread": ("\\Seen", False),
+}
+ACTIONS = (*FLAG_ACTIONS, "move", "archive", "delete")
+# Actions after which the message is no longer where the reader was looking.
+LEAVING_ACTIONS = ("move", "archive", "delete")
+
+
+class ActionRefused(Exception):
+    """The action cannot be done (no archive folder, unknown target…); the message says why."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def parse_selection(values: list[str]) -> list[tuple[str, int]]:
+    """"<uid>:<folder>" form values → (folder, uid) pairs. Raises ValueError on anything else."""
+    selection = []
+    for value in values:
+        uid, sep, folder = value.partition(":")
+        if not sep or not folder or not uid.isdigit() or not 0 < int(uid) < 2**32:
+            raise ValueError(value)
+        selection.append((folder, int(uid)))
+    return selection
+
+
+def _by_folder(selection: list[tuple[str, int]]) -> dict[str, list[int]]:
+    grouped: dict[str, list[int]] = defaultdict(list)
+    for folder, uid in selection:
+        if uid not in grouped[folder]:
+            grouped[folder].append(uid)
+    return grouped
+
+
+def apply(mailbox: Mailbox, action: str, selection: list[tuple[str, int]], target: str = "") -> str:
+    """Do `action` on every selected message; returns the sentence telling the reader what was done."""
+    if action not in ACTIONS:
+        raise ActionRefused(_("Unknown action."))
+    if not selection:
+        raise ActionRefused(_("Select at least one message."))
+    grouped = _by_folder(selection)
+    folders = mailbox.folder_names()
+    unknown = [name for name in grouped if name not in folders]
+    if unknown:
+        raise ActionRefused(_("This folder does not exist."), status=404)
+    count = len(selection)
+
+    if action in FLAG_ACTIONS:
+        flag, on = FLAG_ACTIONS[action]
+        for folder, uids in grouped.items():
+            mailbox.set_flag(folder, uids, flag, on)
+        return _flag_message(action, count)
+
+    if action == "archive":
+        target = next((name for name, use in folders.items() if use == "\\Archive"), "")
+        if not target:
+            raise ActionRefused(_("There is no archive folder on this mail server."), status=409)
+    if action == "move" and target not in folders:
+        raise ActionRefused(_("Choose the folder to move the messages to."))
+
+    if action == "delete":
+        trash = next((name for name, use in folders.items() if use == "\\Trash"), "")
+        for folder, uids in grouped.items():
+            if not trash or folder == trash:
+                mailbox.delete_permanently(folder, uids)
+            else:
+                mailbox.move(folder, uids, trash)
+        if all(not trash or folder == trash for folder in grouped):
+            return ngettext("%(n)d message deleted for good.", "%(n)d messages deleted for good.", count) % {
+                "n": count
+            }
+        return ngettext("%(n)d message moved to the trash.", "%(n)d messages moved to the trash.", count) % {
+            "n": count
+        }
+
+    for folder, uids in grouped.items():
+        if folder != target:
+            mailbox.move(folder, uids, target)
+    if action == "archive":
+        return ngettext("%(n)d message archived.", "%(n)d messages archived.", count) % {"n": count}
+    return ngettext("%(n)d message moved.", "%(n)d messages moved.", count) % {"n": count}
+
+
+def _flag_message(action: str, count: int) -> str:
+    texts = {
+        "star": ngettext("%(n)d message starred.", "%(n)d messages starred.", count),
+        "unstar": ngettext("%(n)d message unstarred.", "%(n)d messages unstarred.", count),
+        "read": ngettext("%(n)d message marked as read.", "%(n)d messages marked as read.", count),
+        "unread": ngettext("%(n)d message marked as unread.", "%(n)d messages marked as unread.", count),
+    }
+    return texts[action] % {"n": count}
+
+
+@dataclass(frozen=True)
+class ActionRequest:
+    action: str
+    selection: list[tuple[str, int]]
+    target: str
+
+
+def parse_request(post) -> ActionRequest:
+    """Read an action form: either one row button ("one" = "<action>:<uid>:<folder>") or the
+    bulk toolbar (action + checked "msg" boxes). Raises ActionRefused on bad input."""
+    one = post.get("one", "")
+    if one:
+        action, _sep, rest = one.partition(":")
+        values = [rest]
+    else:
+        action = post.get("action", "")
+        values = post.getlist("msg")
+    try:
+        selection = parse_selection(values)
+    except ValueError:
+        raise ActionRefused(_("This message reference is not valid.")) from None
+    return ActionRequest(action, selection, post.get("target", ""))

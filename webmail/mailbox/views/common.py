@@ -1,0 +1,59 @@
+"""Request parsing shared by the mailbox views: every bad input becomes a clear 4xx, never a 500."""
+
+from __future__ import annotations
+
+import functools
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+MAX_FOLDER_NAME = 1000
+MAX_PAGE = 100_000
+
+
+class BadRequest(Exception):
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def refuse(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
+    """The error page, or for HTMX requests just the alert (mailbox.js shows it)."""
+    template = "mailbox/_error.html" if request.htmx else "error.html"
+    return render(request, template, {"message": message}, status=status)
+
+
+def folder_param(value: str | None) -> str:
+    name = value or "INBOX"
+    if len(name) > MAX_FOLDER_NAME or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise BadRequest(_("This folder name is not valid."))
+    return "INBOX" if name.upper() == "INBOX" else name
+
+
+def page_param(value: str | None) -> int:
+    if value in (None, ""):
+        return 1
+    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
+        raise BadRequest(_("This page number is not valid."))
+    return int(value)
+
+
+def uid_param(uid: int) -> int:
+    if not 0 < uid < 2**32:
+        raise BadRequest(_("This message reference is not valid."))
+    return uid
+
+
+def handles_bad_input(view):
+    """Turn BadRequest raised while reading the request into its 4xx page."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except BadRequest as exc:
+            return refuse(request, exc.message, exc.status)
+
+    return wrapped

@@ -1,0 +1,116 @@
+"""The message list (a folder or search results) and the actions on messages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from webmail.accounts.mail import open_mailbox
+from webmail.mailbox import actions
+from webmail.mailbox.folders import label_for, present
+from webmail.mailbox.forms import SearchForm, is_search
+from webmail.mailbox.listing import PageNotFound, folder_listing, search_listing
+from webmail.mailbox.views.common import BadRequest, folder_param, handles_bad_input, page_param, refuse
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("mailbox:folder")
+
+
+def _list_context(request: HttpRequest, query: QueryDict) -> dict:
+    """Everything the list templates need for the list described by `query` (GET parameters)."""
+    name = folder_param(query.get("folder"))
+    number = page_param(query.get("page"))
+    form = SearchForm(query) if is_search(query) else None
+    if form is not None and not form.is_valid():
+        raise BadRequest(" ".join(str(e) for errors in form.errors.values() for e in errors))
+    with open_mailbox(request.user.mail_account) as mailbox:
+        folders = present(mailbox.folders())
+        try:
+            if form is not None:
+                listing = search_listing(mailbox, form.criteria(bool(query.get("folder"))), name, number)
+            else:
+                listing = folder_listing(mailbox, name, number)
+        except PageNotFound:
+            raise BadRequest(_("This page does not exist."), status=404) from None
+    base = query.copy()
+    base.pop("page", None)
+    return {
+        "folders": folders,
+        "current": name,
+        "title": _("Search results") if form is not None else label_for(name, folders),
+        "listing": listing,
+        "query": query.get("q", ""),
+        "search_form": form,
+        "base_query": base.urlencode(),
+        "list_url": f"{reverse('mailbox:folder')}?{query.urlencode()}",
+        "move_targets": [f for f in folders if f.selectable],
+    }
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@handles_bad_input
+def folder(request: HttpRequest) -> HttpResponse:
+    context = _list_context(request, request.GET)
+    template = "mailbox/_message_list.html" if request.htmx else "mailbox/folder.html"
+    return render(request, template, context)
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    """The advanced search form; it GETs the message list like the top bar's box."""
+    form = SearchForm(initial={"q": request.GET.get("q", ""), "scope": "folder"})
+    with open_mailbox(request.user.mail_account) as mailbox:
+        folders = present(mailbox.folders())
+    current = request.GET.get("folder") or "INBOX"
+    return render(
+        request,
+        "mailbox/search.html",
+        {"folders": folders, "current": current, "form": form, "title": _("Advanced search")},
+    )
+
+
+def _next_url(request: HttpRequest, selection) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    folder_name = selection[0][0] if selection else "INBOX"
+    return f"{reverse('mailbox:folder')}?{urlencode({'folder': folder_name})}"
+
+
+@require_POST
+@handles_bad_input
+def act(request: HttpRequest) -> HttpResponse:
+    """Star, read, move, archive or delete the selected messages, then show the list again."""
+    try:
+        wanted = actions.parse_request(request.POST)
+        with open_mailbox(request.user.mail_account) as mailbox:
+            done = actions.apply(mailbox, wanted.action, wanted.selection, wanted.target)
+    except actions.ActionRefused as exc:
+        return refuse(request, exc.message, exc.status)
+    next_url = _next_url(request, wanted.selection)
+    if not request.htmx:
+        messages.success(request, done)
+        return redirect(next_url)
+    if request.POST.get("view") == "message":
+        if wanted.action in ("star", "unstar"):
+            folder_name, uid = wanted.selection[0]
+            context = {"folder": folder_name, "uid": uid, "flagged": wanted.action == "star", "done": done}
+            return render(request, "mailbox/_star_form.html", context)
+        messages.success(request, done)
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = next_url
+        return response
+    context = _list_context(request, QueryDict(urlsplit(next_url).query))
+    context["done"] = done
+    return render(request, "mailbox/_message_list.html", context)

@@ -1,0 +1,185 @@
+"""The reading pane: the message page, its sandboxed body, inline images and attachments."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET, require_POST
+
+from webmail.accounts.mail import open_mailbox
+from webmail.accounts.models import MailAccount
+from webmail.mailbox import reading
+from webmail.mailbox.folders import label_for, present
+from webmail.mailbox.models import TrustedSender
+from webmail.mailbox.parse import find_by_content_id, get_part
+from webmail.mailbox.views.common import folder_param, handles_bad_input, refuse, uid_param
+
+IMAGE_SALT = "mailbox.inline-image"
+IMAGE_MAX_AGE = 12 * 3600
+
+
+def _gone(request: HttpRequest) -> HttpResponse:
+    return refuse(request, _("This message does not exist any more (it may have been moved or deleted)."), 404)
+
+
+def _is_trusted(request: HttpRequest):
+    return lambda email: TrustedSender.is_trusted(request.user, email)
+
+
+@require_GET
+@never_cache
+@handles_bad_input
+def message(request: HttpRequest, uid: int) -> HttpResponse:
+    folder = folder_param(request.GET.get("folder"))
+    uid = uid_param(uid)
+    remote = request.GET.get("remote") == "1"
+    with open_mailbox(request.user.mail_account) as mailbox:
+        raw = mailbox.fetch_message(folder, uid, mark_seen=True)
+        folders = present(mailbox.folders())
+    if raw is None:
+        return _gone(request)
+    opened = reading.open_message(raw, remote, _is_trusted(request))
+    query = {"folder": folder}
+    body_query = {**query, "remote": "1"} if remote else query
+    context = {
+        "folders": folders,
+        "current": folder,
+        "folder_label": label_for(folder, folders),
+        "title": opened.parsed.subject or _("(no subject)"),
+        "m": opened,
+        "uid": uid,
+        "folder": folder,
+        "flagged": raw.flagged,
+        "body_url": f"{reverse('mailbox:body', args=[uid])}?{urlencode(body_query)}",
+        "remote_url": f"{reverse('mailbox:message', args=[uid])}?{urlencode({**query, 'remote': '1'})}",
+        "list_url": f"{reverse('mailbox:folder')}?{urlencode(query)}",
+        "move_targets": [f for f in folders if f.selectable and f.name != folder],
+        "reply": reply_links(folder, uid),
+    }
+    return render(request, "mailbox/message.html", context)
+
+
+def _image_url(request: HttpRequest, folder: str, uid: int):
+    def cid_url(content_id: str) -> str:
+        token = signing.dumps([request.user.pk, folder, uid, content_id], salt=IMAGE_SALT, compress=True)
+        return reverse("mailbox:inline_image", args=[token])
+
+    return cid_url
+
+
+def _body_policy(request: HttpRequest, allow_remote: bool) -> str:
+    # The frame may show only images from this message (served by inline_image) and data: URLs,
+    # plus https images once the reader allowed remote content. No script, no fonts, no forms.
+    origin = f"{request.scheme}://{request.get_host()}"
+    images = f"{origin}{reverse('mailbox:inline_image', args=['x'])[:-2]} data:" + (" https:" if allow_remote else "")
+    return "; ".join(
+        [
+            "default-src 'none'",
+            f"img-src {images}",
+            "style-src 'unsafe-inline'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'self'",
+            "sandbox allow-popups allow-popups-to-escape-sandbox",
+        ]
+    )
+
+
+@require_GET
+@never_cache
+@xframe_options_sameorigin
+@handles_bad_input
+def body(request: HttpRequest, uid: int) -> HttpResponse:
+    """The message body as a document of its own, for the sandboxed iframe of the reading pane."""
+    folder = folder_param(request.GET.get("folder"))
+    uid = uid_param(uid)
+    with open_mailbox(request.user.mail_account) as mailbox:
+        raw = mailbox.fetch_message(folder, uid)
+    if raw is None:
+        return _gone(request)
+    html, allow = reading.render_body(
+        raw.raw, request.GET.get("remote") == "1", _is_trusted(request), _image_url(request, folder, uid)
+    )
+    response = render(request, "mailbox/body.html", {"body": html})
+    response["Content-Security-Policy"] = _body_policy(request, allow)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@login_not_required  # the sandboxed frame has an opaque origin: browsers send it no SameSite cookie
+@require_GET
+@cache_control(private=True, max_age=3600)
+def inline_image(request: HttpRequest, token: str) -> HttpResponse:
+    """A cid: image of a message, through a signed URL that only the body view hands out."""
+    try:
+        user_pk, folder, uid, content_id = signing.loads(token, salt=IMAGE_SALT, max_age=IMAGE_MAX_AGE)
+    except (signing.BadSignature, ValueError, TypeError):
+        return HttpResponse(status=404)
+    account = MailAccount.objects.filter(user_id=user_pk).first()
+    if account is None:
+        return HttpResponse(status=404)
+    with open_mailbox(account) as mailbox:
+        raw = mailbox.fetch_message(folder, uid)
+    found = find_by_content_id(raw.raw, content_id) if raw else None
+    if found is None or not found[1].startswith("image/") or reading.is_active_type(found[1]):
+        return HttpResponse(status=404)
+    data, content_type = found
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@require_GET
+@never_cache
+@handles_bad_input
+def attachment(request: HttpRequest, uid: int, part: str) -> HttpResponse:
+    folder = folder_param(request.GET.get("folder"))
+    uid = uid_param(uid)
+    with open_mailbox(request.user.mail_account) as mailbox:
+        raw = mailbox.fetch_message(folder, uid)
+    if raw is None:
+        return _gone(request)
+    found = get_part(raw.raw, part)
+    if found is None:
+        return refuse(request, _("This attachment does not exist."), 404)
+    data, content_type, filename = found
+    if reading.is_active_type(content_type) or not content_type.isascii() or "/" not in content_type:
+        content_type = "application/octet-stream"  # never let the browser render what could run script
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_POST
+@handles_bad_input
+def trust_sender(request: HttpRequest, uid: int) -> HttpResponse:
+    """"Always show images from this sender": remembered for the user, taken from the message itself."""
+    folder = folder_param(request.POST.get("folder"))
+    uid = uid_param(uid)
+    with open_mailbox(request.user.mail_account) as mailbox:
+        raw = mailbox.fetch_message(folder, uid)
+    if raw is None:
+        return _gone(request)
+    sender = reading.sender_of(reading.parse_message(raw.raw))
+    if not sender:
+        return refuse(request, _("This message has no sender address to trust."))
+    TrustedSender.trust(request.user, sender)
+    return redirect(f"{reverse('mailbox:message', args=[uid])}?{urlencode({'folder': folder})}")
+
+
+def reply_links(folder: str, uid: int) -> dict[str, str]:
+    """Links to the compose app (another app implements /ecrire/)."""
+    return {
+        kind: f"/ecrire/?{kind}={uid}&folder={quote(folder, safe='')}" for kind in ("reply", "reply_all", "forward")
+    }

@@ -1,0 +1,56 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class State(models.TextChoices):
+    """The outbox state machine (docs/outbox.md draws it).
+
+    PENDING ──Annuler──▶ CANCELLED
+    PENDING ──worker claims at/after deadline──▶ SENDING ──SMTP accepted──▶ SENT
+    SENDING ──temporary failure──▶ PENDING (new deadline, backoff)
+    SENDING ──permanent failure──▶ FAILED (back in Drafts)
+    SENDING ──worker died mid-SMTP──▶ UNCERTAIN (back in Drafts, the user decides)
+    Each arrow is one conditional UPDATE; whichever commits first wins.
+    """
+
+    PENDING = "pending", _("Waiting")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    CANCELLED = "cancelled", _("Cancelled")
+    FAILED = "failed", _("Failed")
+    UNCERTAIN = "uncertain", _("Uncertain")
+
+
+class OutboxMessage(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outbox")
+    composition = models.ForeignKey(
+        "compose.Composition", null=True, blank=True, on_delete=models.SET_NULL, related_name="sends"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    deadline = models.DateTimeField(db_index=True)
+    # The exact bytes to send, fixed at Envoyer: later edits of the composition never change them.
+    raw = models.BinaryField()
+    message_id = models.CharField(max_length=255)
+    envelope_from = models.EmailField()
+    recipients = models.JSONField()
+    subject = models.CharField(max_length=998, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    smtp_started_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # Follow-up after SMTP accepted the message; failures here never cause a second send.
+    filed = models.BooleanField(default=False)
+    sent_uid = models.PositiveIntegerField(null=True, blank=True)
+    sent_folder = models.CharField(max_length=500, blank=True)
+    dismissed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["deadline"]
+        indexes = [models.Index(fields=["user", "state"])]
+
+    def __str__(self) -> str:
+        return f"outbox #{self.pk} ({self.state})"

@@ -1,0 +1,274 @@
+"""The outbox: every message waits here for its deadline, then leaves exactly once.
+
+The database decides, never Celery. Each transition is one conditional UPDATE on the row
+(see `State`): Annuler is PENDING→CANCELLED, the worker's claim is PENDING→SENDING with
+`deadline <= now`. Whichever commits first wins; the loser sees 0 rows updated and stops. So a
+task delivered early, twice, or to several workers sends nothing extra, and a revoked task is
+only a courtesy to the worker.
+
+A crash in the middle of an SMTP transaction cannot be resolved by looking: the message may or
+may not have been accepted. Such a row (SENDING with `smtp_started_at` set, older than
+OUTBOX_STALE_SECONDS) becomes UNCERTAIN, the message goes back to Drafts and the user is told to
+check before sending it again. We never resend silently (a duplicate) nor drop silently (a loss).
+A stale SENDING row that never reached SMTP is safe to retry and goes back to PENDING.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from webmail.accounts.mail import open_mailbox
+from webmail.compose import building
+from webmail.compose.models import Composition
+from webmail.compose.service import drafts_folder, save_draft, sent_folder
+from webmail.core.crypto import CredentialsUnreadable
+from webmail.imap.gateway import MailServerError
+from webmail.outbox import smtp
+from webmail.outbox.models import OutboxMessage, State
+from webmail.preferences.models import Preferences
+
+log = logging.getLogger("webmail.outbox")
+
+
+def _event(event: str, message: OutboxMessage | int, **fields) -> None:
+    """One log line per state change: ids and states only, never content or credentials."""
+    pk = message if isinstance(message, int) else message.pk
+    log.info("outbox %s", event, extra={"event": f"outbox.{event}", "outbox_id": pk, **fields})
+
+
+def undo_delay(user) -> float:
+    if settings.OUTBOX_DELAY_OVERRIDE is not None:
+        return float(settings.OUTBOX_DELAY_OVERRIDE)
+    return float(Preferences.for_user(user).undo_delay)
+
+
+def queue(composition: Composition, *, send_at: datetime | None = None) -> OutboxMessage:
+    """Envoyer: fix the bytes, store them with their deadline, schedule the worker after commit."""
+    account = composition.user.mail_account
+    message_id = building.new_message_id(account.email)
+    message = building.build(composition, account.email, message_id)
+    deadline = send_at or timezone.now() + timedelta(seconds=undo_delay(composition.user))
+    with transaction.atomic():
+        outbox = OutboxMessage.objects.create(
+            user=composition.user, composition=composition, deadline=deadline,
+            raw=message.message().as_bytes(), message_id=message_id, envelope_from=account.email,
+            recipients=building.envelope_recipients(composition), subject=composition.subject,
+        )
+        transaction.on_commit(lambda: enqueue(outbox.pk, deadline))
+    _event("queued", outbox, deadline=deadline.isoformat())
+    return outbox
+
+
+def enqueue(pk: int, eta: datetime) -> None:
+    """Hand the row to Celery. If the broker is down the sweeper sends it later: never lost."""
+    from webmail.outbox.tasks import deliver
+
+    try:
+        result = deliver.apply_async((pk,), eta=eta)
+    except Exception:  # any broker failure; the row is safe in the database
+        log.warning("outbox enqueue failed", extra={"event": "outbox.enqueue_failed", "outbox_id": pk})
+        return
+    OutboxMessage.objects.filter(pk=pk).update(task_id=result.id)
+
+
+@dataclass(frozen=True)
+class CancelOutcome:
+    cancelled: bool
+    message: OutboxMessage
+
+
+def cancel(user, pk: int) -> CancelOutcome:
+    """Annuler. Wins only if the worker has not claimed the row yet."""
+    won = OutboxMessage.objects.filter(pk=pk, user=user, state=State.PENDING).update(state=State.CANCELLED)
+    message = OutboxMessage.objects.select_related("composition").get(pk=pk, user=user)
+    if not won:
+        return CancelOutcome(False, message)
+    _event("cancelled", message)
+    _revoke(message.task_id)
+    _restore_draft(message)
+    return CancelOutcome(True, message)
+
+
+def _revoke(task_id: str) -> None:
+    if not task_id:
+        return
+    from webmail.celery import app
+
+    try:
+        app.control.revoke(task_id)
+    except Exception:  # a courtesy only: the row's state already stops the send
+        log.info("outbox revoke failed", extra={"event": "outbox.revoke_failed"})
+
+
+def _restore_draft(message: OutboxMessage) -> None:
+    """Put the composition back in Drafts. The row stays in the database even if IMAP fails."""
+    if message.composition is None:
+        return
+    try:
+        save_draft(message.composition)
+    except (MailServerError, CredentialsUnreadable):
+        log.warning("outbox draft restore failed", extra={"event": "outbox.restore_failed", "outbox_id": message.pk})
+
+
+def _claim(pk: int) -> bool:
+    now = timezone.now()
+    return bool(
+        OutboxMessage.objects.filter(pk=pk, state=State.PENDING, deadline__lte=now).update(
+            state=State.SENDING, claimed_at=now, smtp_started_at=None, attempts=F("attempts") + 1
+        )
+    )
+
+
+def deliver(pk: int) -> str:
+    """The worker's job for one row. Returns what happened (for logs and tests)."""
+    if not _claim(pk):
+        message = OutboxMessage.objects.filter(pk=pk).only("state", "deadline").first()
+        if message is not None and message.state == State.PENDING and message.deadline > timezone.now():
+            enqueue(pk, message.deadline)  # delivered early: come back at the deadline
+            return "early"
+        return "skipped"
+    message = OutboxMessage.objects.select_related("user__mail_account", "composition").get(pk=pk)
+    _event("claimed", message, attempt=message.attempts)
+    account = message.user.mail_account
+    try:
+        password = account.password()
+    except CredentialsUnreadable:
+        _fail(message, "stored credentials cannot be read; sign in again")
+        return "failed"
+    OutboxMessage.objects.filter(pk=pk).update(smtp_started_at=timezone.now())
+    submission = smtp.Submission(message.envelope_from, list(message.recipients), bytes(message.raw))
+    try:
+        refused = smtp.submit(account.email, password, submission)
+    except smtp.SubmissionError as error:
+        if error.temporary and message.attempts < settings.OUTBOX_MAX_ATTEMPTS:
+            _retry_later(message, str(error))
+            return "retry"
+        _fail(message, str(error))
+        return "failed"
+    note = ", ".join(refused) if refused else ""
+    OutboxMessage.objects.filter(pk=pk, state__in=[State.SENDING, State.UNCERTAIN]).update(
+        state=State.SENT, sent_at=timezone.now(), last_error=f"refused: {note}" if note else ""
+    )
+    _event("sent", message, refused=len(refused))
+    file_sent_copy(pk)
+    return "sent"
+
+
+def _retry_later(message: OutboxMessage, reason: str) -> None:
+    delay = min(settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (message.attempts - 1), settings.OUTBOX_RETRY_MAX_SECONDS)
+    deadline = timezone.now() + timedelta(seconds=delay)
+    updated = OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING).update(
+        state=State.PENDING, deadline=deadline, smtp_started_at=None, last_error=reason
+    )
+    if updated:
+        _event("retried", message, attempt=message.attempts, next=deadline.isoformat())
+        enqueue(message.pk, deadline)
+
+
+def _fail(message: OutboxMessage, reason: str, state: str = State.FAILED) -> None:
+    updated = OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING).update(state=state, last_error=reason)
+    if updated:
+        _event("failed" if state == State.FAILED else "uncertain", message)
+        _restore_draft(message)
+
+
+def file_sent_copy(pk: int) -> bool:
+    """After SMTP accepted: copy to Sent (seen), remove the draft, flag the answered message.
+
+    Runs again from the sweeper until it succeeds; it never touches SMTP, and looks for the
+    Message-ID in Sent first so a retry never files two copies.
+    """
+    message = OutboxMessage.objects.select_related("user__mail_account", "composition").get(pk=pk)
+    if message.state != State.SENT or message.filed:
+        return True
+    composition = message.composition
+    try:
+        with open_mailbox(message.user.mail_account) as mailbox:
+            folder = sent_folder(mailbox)
+            existing = mailbox.search_header(folder, "Message-ID", message.message_id)
+            uid = existing[0] if existing else mailbox.append(folder, _sent_copy(message), flags=("\\Seen",))
+            if composition is not None and composition.draft_uid:
+                mailbox.delete_permanently(drafts_folder(mailbox), [composition.draft_uid])
+            if composition is not None and composition.reply_uid:
+                mailbox.set_flag(composition.reply_folder, [composition.reply_uid], "\\Answered", True)
+    except (MailServerError, CredentialsUnreadable):
+        _event("filing_failed", message)
+        return False
+    OutboxMessage.objects.filter(pk=pk).update(filed=True, sent_uid=uid, sent_folder=folder)
+    if composition is not None:
+        composition.delete()
+    _event("filed", message)
+    return True
+
+
+def _sent_copy(message: OutboxMessage) -> bytes:
+    """The Sent copy shows Bcc recipients to their sender; the message that left did not."""
+    from webmail.compose.addresses import parse_recipients
+
+    raw = bytes(message.raw)
+    if message.composition is None:
+        return raw
+    bcc = [r.email for r in parse_recipients(message.composition.bcc).valid]
+    if not bcc:
+        return raw
+    return f"Bcc: {', '.join(bcc)}\n".encode() + raw
+
+
+def sweep() -> dict[str, int]:
+    """Beat's safety net: send what is overdue, resolve what a dead worker left, finish filing."""
+    now = timezone.now()
+    overdue = list(
+        OutboxMessage.objects.filter(
+            state=State.PENDING, deadline__lte=now - timedelta(seconds=settings.OUTBOX_GRACE_SECONDS)
+        ).values_list("pk", flat=True)[:500]
+    )
+    for pk in overdue:
+        enqueue(pk, now)
+    stale = now - timedelta(seconds=settings.OUTBOX_STALE_SECONDS)
+    # Died before SMTP: nothing can have left, so it is safe to try again.
+    requeued = OutboxMessage.objects.filter(
+        state=State.SENDING, claimed_at__lt=stale, smtp_started_at__isnull=True
+    ).update(state=State.PENDING, deadline=now)
+    uncertain = 0
+    for message in OutboxMessage.objects.filter(
+        state=State.SENDING, claimed_at__lt=stale, smtp_started_at__isnull=False
+    ).select_related("composition"):
+        _fail(message, "sending was interrupted; the message may or may not have left", state=State.UNCERTAIN)
+        uncertain += 1
+    unfiled = OutboxMessage.objects.filter(
+        state=State.SENT, filed=False, sent_at__lt=now - timedelta(seconds=settings.OUTBOX_GRACE_SECONDS)
+    ).values_list("pk", flat=True)[:100]
+    filed = sum(file_sent_copy(pk) for pk in unfiled)
+    return {"overdue": len(overdue), "requeued": requeued, "uncertain": uncertain, "filed": filed}
+
+
+def visible_for(user) -> list[OutboxMessage]:
+    """What the toasts show: messages waiting or leaving, and outcomes the user has not dismissed."""
+    just_sent = Q(state=State.SENT, sent_at__gte=timezone.now() - timedelta(seconds=15))
+    in_flight_or_failed = Q(state__in=[State.PENDING, State.SENDING, State.FAILED, State.UNCERTAIN])
+    return list(
+        OutboxMessage.objects.filter(user=user, dismissed=False)
+        .filter(in_flight_or_failed | just_sent)
+        .defer("raw")
+        .order_by("deadline")[:10]
+    )
+
+
+def in_flight(user) -> list[OutboxMessage]:
+    """The Boîte d'envoi: messages that have not left yet, soonest first."""
+    return list(
+        OutboxMessage.objects.filter(user=user, state__in=[State.PENDING, State.SENDING]).defer("raw").order_by("deadline")
+    )
+
+
+def dismiss(user, pk: int) -> None:
+    OutboxMessage.objects.filter(user=user, pk=pk).exclude(state__in=[State.PENDING, State.SENDING]).update(
+        dismissed=True
+    )
