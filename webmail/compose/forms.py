@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -12,6 +13,13 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+# Suggestions come from the server as the user types (see compose.contacts).
+ADDRESS_ATTRS = {
+    "autocomplete": "off", "list": "contacts", "hx-get": reverse_lazy("compose:suggest"),
+    "hx-trigger": "input changed delay:300ms", "hx-target": "#contacts", "hx-swap": "innerHTML",
+}
+
+
 class CompositionForm(forms.ModelForm):
     """Saving a draft accepts anything typed; `validate_for_sending` adds the checks Envoyer needs."""
 
@@ -20,9 +28,9 @@ class CompositionForm(forms.ModelForm):
         fields = ["to", "cc", "bcc", "subject", "body"]
         labels = {"to": _("To"), "cc": _("Cc"), "bcc": _("Bcc"), "subject": _("Subject"), "body": _("Message")}
         widgets = {
-            "to": forms.TextInput(attrs={"autocomplete": "off", "list": "contacts"}),
-            "cc": forms.TextInput(attrs={"autocomplete": "off", "list": "contacts"}),
-            "bcc": forms.TextInput(attrs={"autocomplete": "off", "list": "contacts"}),
+            "to": forms.TextInput(attrs=ADDRESS_ATTRS),
+            "cc": forms.TextInput(attrs=ADDRESS_ATTRS),
+            "bcc": forms.TextInput(attrs=ADDRESS_ATTRS),
             "subject": forms.TextInput(),
             "body": forms.Textarea(attrs={"rows": 16}),
         }

@@ -15,11 +15,11 @@ def _strip_prefixes(subject: str) -> str:
 
 
 def reply_subject(subject: str) -> str:
-    return f"{_('Re:')} {_strip_prefixes(subject)}".strip()
+    return (_("Re: %(subject)s") % {"subject": _strip_prefixes(subject)}).strip()
 
 
 def forward_subject(subject: str) -> str:
-    return f"{_('Fwd:')} {_strip_prefixes(subject)}".strip()
+    return (_("Fwd: %(subject)s") % {"subject": _strip_prefixes(subject)}).strip()
 
 
 def _format(addresses: list[Address]) -> str:
@@ -68,13 +68,13 @@ def quoted_reply(original: ParsedMessage) -> str:
 def forwarded_block(original: ParsedMessage) -> str:
     lines = [
         _("---------- Forwarded message ----------"),
-        f"{_('From:')} {_sender(original)}",
+        _("From: %(sender)s") % {"sender": _sender(original)},
     ]
     if original.date:
-        lines.append(f"{_('Date:')} {formats.date_format(original.date, 'DATETIME_FORMAT')}")
-    lines.append(f"{_('Subject:')} {original.subject}")
+        lines.append(_("Date: %(date)s") % {"date": formats.date_format(original.date, "DATETIME_FORMAT")})
+    lines.append(_("Subject: %(subject)s") % {"subject": original.subject})
     if original.to:
-        lines.append(f"{_('To:')} {_format(original.to)}")
+        lines.append(_("To: %(recipients)s") % {"recipients": _format(original.to)})
     return "\n".join(lines) + "\n\n" + (original.text or "")
 
 

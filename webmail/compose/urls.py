@@ -5,6 +5,7 @@ from webmail.compose import views
 app_name = "compose"
 urlpatterns = [
     path("", views.new, name="new"),
+    path("contacts/", views.suggest, name="suggest"),
     path("<uuid:pk>/", views.edit, name="edit"),
     path("<uuid:pk>/enregistrer/", views.autosave, name="autosave"),
     path("<uuid:pk>/pieces-jointes/", views.upload, name="upload"),

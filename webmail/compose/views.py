@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from webmail.compose import service
+from webmail.compose import contacts, service
 from webmail.compose.forms import CompositionForm, check_attachment_sizes
 from webmail.compose.models import Attachment, Composition
 from webmail.outbox import service as outbox
@@ -129,3 +129,11 @@ def discard(request: HttpRequest, pk) -> HttpResponse:
     service.discard(composition)
     messages.success(request, _("Draft deleted."))
     return redirect("mailbox:home")
+
+
+@require_GET
+def suggest(request: HttpRequest) -> HttpResponse:
+    """Options for the address fields' <datalist>, for the last address being typed."""
+    typed = next((request.GET[f] for f in ("to", "cc", "bcc", "q") if f in request.GET), "")
+    last = typed.replace(";", ",").rsplit(",", 1)[-1][:200]
+    return render(request, "compose/_contacts.html", {"options": contacts.suggestions(request.user, last)})

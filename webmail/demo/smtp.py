@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import threading
+import time
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 
@@ -28,6 +29,7 @@ class Delivery:
     recipients: list[str]
     message_id: str | None
     data: bytes
+    accepted_at: float = field(default_factory=time.time)
 
 
 class _Handler:

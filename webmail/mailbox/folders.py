@@ -12,7 +12,7 @@ SPECIAL_LABELS = {
     "\\Sent": _("Sent"),
     "\\Trash": _("Trash"),
     "\\Junk": _("Junk"),
-    "\\Archive": _("Archive"),
+    "\\Archive": _("Archives"),
 }
 SPECIAL_ICONS = {
     "INBOX": "inbox", "\\Drafts": "draft", "\\Sent": "sent", "\\Trash": "trash", "\\Junk": "junk",

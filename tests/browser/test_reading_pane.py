@@ -1,0 +1,101 @@
+"""Reading mail in Chromium: keyboard shortcuts, HTMX actions without reload, the sandboxed body."""
+
+from __future__ import annotations
+
+import re
+from email.message import EmailMessage
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.test_reading_hostile import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.imap, pytest.mark.django_db(transaction=True)]
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
+)
+
+
+def _html_mail() -> bytes:
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = "Lettre illustrée", "Claire <claire@example.fr>", "a@b.test"
+    message.set_content("version texte")
+    message.add_alternative('<p>Bonjour <b>illustré</b><img src="cid:pixel@x" alt="pixel">'
+                            '<img src="https://tracker.example/open.gif" alt=""></p>', subtype="html")
+    message.get_payload()[1].add_related(PNG, "image", "png", cid="<pixel@x>")
+    return message.as_bytes()
+
+
+def _plain(subject: str) -> bytes:
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = subject, "Bob <bob@example.test>", "a@b.test"
+    message.set_content(f"Texte de {subject}")
+    return message.as_bytes()
+
+
+def test_keyboard_and_htmx_actions(page, mail_user, imap, screenshot):
+    with imap(mail_user) as mailbox:
+        mailbox.append_many("INBOX", [_plain("Premier"), _plain("Deuxième"), _html_mail()])
+    sign_in(page, mail_user)
+    page.evaluate("window.__noReload = true")
+
+    page.keyboard.press("?")
+    dialog = page.get_by_role("dialog", name="Raccourcis clavier")
+    expect(dialog).to_be_visible()
+    dialog.get_by_role("button", name="Fermer").click()
+    expect(dialog).to_be_hidden()
+
+    page.keyboard.press("j")
+    expect(page.locator("li.message.cursor")).to_contain_text("Lettre illustrée")
+    page.keyboard.press("j")
+    expect(page.locator("li.message.cursor")).to_contain_text("Deuxième")
+    page.keyboard.press("s")
+    expect(page.locator("li.message", has_text="Deuxième").locator(".star-toggle.on")).to_be_visible()
+    expect(page.locator("li.message.cursor")).to_contain_text("Deuxième")
+
+    # Bulk archive through HTMX: the list changes, the page does not reload.
+    page.get_by_label("Sélectionner « Premier »").check()
+    page.get_by_label("Sélectionner « Deuxième »").check()
+    page.locator("#bulk-form").get_by_role("button", name="Archiver").click()
+    expect(page.get_by_role("status")).to_contain_text("2 messages archivés.")
+    expect(page.locator("li.message")).to_have_count(1)
+    assert page.evaluate("window.__noReload") is True
+    screenshot("message-list")
+
+    images = []
+    page.on("response", lambda r: images.append(r.status) if "/mail/image/" in r.url else None)
+    page.keyboard.press("j")
+    page.keyboard.press("o")
+    expect(page.get_by_role("heading", name="Lettre illustrée")).to_be_visible()
+    expect(page.get_by_text("Images distantes bloquées")).to_be_visible()
+    expect(page.frame_locator("iframe.message-body").get_by_text("illustré")).to_be_visible()
+    expect(page.frame_locator("iframe.message-body").get_by_alt_text("pixel")).to_be_visible()
+    assert images == [200]
+    screenshot("reading-pane")
+
+    page.keyboard.press("s")
+    expect(page.locator("#star-form button")).to_have_attribute("aria-pressed", "true")
+    page.keyboard.press("u")
+    expect(page).to_have_url(re.compile(r"/mail/\?folder=INBOX$"))
+    expect(page.get_by_role("heading", name="Boîte de réception")).to_be_visible()
+
+
+def test_delete_from_the_reading_pane_and_the_list_polls_for_new_mail(page, mail_user, imap):
+    with imap(mail_user) as mailbox:
+        mailbox.append_many("INBOX", [_plain("À supprimer")])
+    sign_in(page, mail_user)
+    page.get_by_role("link", name=re.compile("À supprimer")).click()
+    page.locator(".reading-toolbar").get_by_role("button", name="Supprimer").click()
+    expect(page.get_by_text("1 message placé dans la corbeille.")).to_be_visible()
+    expect(page.get_by_text("Aucun message ici.")).to_be_visible()
+
+    with imap(mail_user) as mailbox:
+        mailbox.append("INBOX", _plain("Arrivé entre-temps"))
+    # Instead of waiting 30 s, fire the poll the way htmx's timer does.
+    page.evaluate(
+        "htmx.ajax('GET', document.querySelector('#message-list').getAttribute('hx-get'),"
+        " {target: '#message-list', swap: 'outerHTML'})"
+    )
+    expect(page.locator(".subject", has_text="Arrivé entre-temps")).to_be_visible()
