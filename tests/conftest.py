@@ -47,6 +47,13 @@ def isolated_redis():
 
 
 @pytest.fixture(autouse=True)
+def _clock_independent_preferences(settings):
+    """Sending at night would otherwise open the off-hours nudge in tests run at night; the tests
+    of the nudge switch it on themselves."""
+    settings.PREFERENCES_DEFAULTS = {"off_hours_nudge": False}
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache(isolated_redis):
     from django.core.cache import cache
 

@@ -190,8 +190,14 @@ OUTBOX_STALE_SECONDS = env_int("OUTBOX_STALE_SECONDS", 300)
 OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
 OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 1800)
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+# Scheduled messages are handed to Celery (with an exact ETA) this long before their time.
+OUTBOX_DISPATCH_AHEAD_SECONDS = env_int("OUTBOX_DISPATCH_AHEAD_SECONDS", 300)
+# How far ahead a message may be scheduled.
+SCHEDULE_HORIZON_DAYS = env_int("SCHEDULE_HORIZON_DAYS", 365)
 # Tests shorten the user's cancel window with this (seconds, may be fractional); never set in production.
 OUTBOX_DELAY_OVERRIDE: float | None = None
+# Initial values for a new user's settings page (tests pin the clock-dependent ones).
+PREFERENCES_DEFAULTS: dict = {}
 ATTACHMENTS_MAX_BYTES = env_int("ATTACHMENTS_MAX_BYTES", 25 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CELERY_BEAT_SCHEDULE["outbox-sweep"] = {"task": "webmail.outbox.tasks.sweep", "schedule": float(OUTBOX_SWEEP_SECONDS)}

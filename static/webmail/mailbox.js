@@ -80,7 +80,7 @@
   document.addEventListener("keydown", function (event) {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey) return;
     if (event.altKey && event.key !== "#") return; // AltGr+3 types "#" on some layouts
-    if (event.target.closest("input, textarea, select, [contenteditable], dialog")) return;
+    if (event.target.closest("input, textarea, select, [contenteditable], dialog[open]")) return;
     const handler = Object.prototype.hasOwnProperty.call(keys, event.key) ? keys[event.key] : null;
     if (!handler) return;
     if (event.key === "Enter" && event.target.closest("a, button")) return; // native activation

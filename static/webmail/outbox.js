@@ -81,3 +81,22 @@
     if (input) input.value = "";
   });
 })();
+
+// The pre-send checks dialog: modal (focus stays inside, Escape closes) when JavaScript runs.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    const dialog = document.querySelector("dialog[data-modal][open]");
+    if (!dialog || typeof dialog.showModal !== "function") return;
+    dialog.close();
+    dialog.showModal();
+    dialog.querySelectorAll("[data-close-dialog]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        dialog.close();
+        const first = document.querySelector("#compose-form input:not([type=hidden])");
+        if (first) first.focus();
+      });
+    });
+  });
+})();

@@ -46,14 +46,14 @@ def test_the_toast_survives_a_reload_and_z_undoes(page, sign_in, mail_user, make
     settings.OUTBOX_DELAY_OVERRIDE = 20
     bob = make_mail_user("bob")
     sign_in(mail_user)
-    _write(page, bob.email, "Rappel", "À demain.")
+    _write(page, bob.email, "Rappel : budget de jeudi", "À demain.")
     page.get_by_role("button", name="Envoyer").click()
     expect(page.get_by_role("status").filter(has_text="Envoi dans")).to_be_visible()
     page.reload()
     expect(page.get_by_role("button", name="Annuler")).to_be_visible()
     page.locator("body").press("z")
     expect(page).to_have_url(re.compile(r"/ecrire/[0-9a-f-]+/$"))
-    expect(page.get_by_label("Objet")).to_have_value("Rappel")
+    expect(page.get_by_label("Objet")).to_have_value("Rappel : budget de jeudi")
 
 
 def test_when_the_window_runs_out_the_message_is_in_sent(page, sign_in, mail_user, make_mail_user, settings,
@@ -79,7 +79,7 @@ def test_the_settings_page_changes_the_delay(page, sign_in, mail_user, make_mail
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.get_by_text("Paramètres enregistrés.")).to_be_visible()
     expect(page.get_by_label("30 secondes")).to_be_checked()
-    _write(page, bob.email, "Délai", "30 secondes pour changer d'avis.")
+    _write(page, bob.email, "Délai d'annulation réglé", "30 secondes pour changer d'avis.")
     page.get_by_role("button", name="Envoyer").click()
     expect(page.get_by_role("status").filter(has_text=re.compile(r"Envoi dans (30|29) s"))).to_be_visible()
     page.get_by_role("button", name="Annuler").click()

@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail import EmailMessage
 
+from tests.helpers import preferences_data
 from tests.outbox.conftest import messages_in
 from webmail.compose.models import Composition
 
@@ -125,13 +126,13 @@ def test_someone_elses_composition_is_a_404(signed_in_client, make_mail_user, cl
 
 
 def test_the_signature_from_settings_is_inserted(signed_in_client):
-    signed_in_client.post("/parametres/", {"undo_delay": "10", "signature": "Alice Martin\nAtelier Martin"})
+    signed_in_client.post("/parametres/", preferences_data(signature="Alice Martin\nAtelier Martin"))
     page = signed_in_client.get(_new(signed_in_client)).content.decode()
     assert "-- \nAlice Martin\nAtelier Martin" in page
 
 
 def test_settings_refuse_a_delay_not_offered(signed_in_client):
-    response = signed_in_client.post("/parametres/", {"undo_delay": "7", "signature": ""})
+    response = signed_in_client.post("/parametres/", preferences_data(undo_delay="7"))
     assert response.status_code == 400
     assert "Sélectionnez un choix valide" in response.content.decode()
     assert signed_in_client.get("/parametres/").status_code == 200
@@ -142,7 +143,7 @@ def test_settings_refuse_get_free_mutation(signed_in_client):
 
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(Composition._meta.get_field("user").related_model.objects.get())
-    assert strict.post("/parametres/", {"undo_delay": "30"}).status_code == 403
+    assert strict.post("/parametres/", preferences_data(undo_delay="30")).status_code == 403
 
 
 def test_suggestions_come_from_mail_received_and_sent(signed_in_client, imap):

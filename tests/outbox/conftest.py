@@ -56,3 +56,19 @@ def messages_in(imap, user, folder: str = "INBOX", criteria=None):
     with imap(user) as mailbox:
         uids = mailbox.search(folder, criteria or ["ALL"])
         return [mailbox.fetch_raw(folder, uid) for uid in uids]
+
+
+def flush_broker(url: str) -> None:
+    """Redis loses everything (tasks, bindings), then clients reconnect as after a Redis restart.
+
+    A real restart drops every connection, and Celery declares its queues again on reconnect; a
+    FLUSHDB under live connections does not, so we declare the queue as that reconnect would.
+    """
+    import redis
+
+    from webmail.celery import app
+
+    redis.Redis.from_url(url).flushdb()
+    with app.connection_for_write() as connection:
+        for queue in app.amqp.queues.values():
+            queue(connection.default_channel).declare()

@@ -7,11 +7,10 @@ import time
 from datetime import timedelta
 
 import pytest
-import redis
 from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 
-from tests.outbox.conftest import messages_in, state_of, wait_for
+from tests.outbox.conftest import flush_broker, messages_in, state_of, wait_for
 from webmail.celery import app
 from webmail.compose.models import Composition
 from webmail.demo.dovecot import free_port
@@ -88,7 +87,7 @@ def test_worker_down_at_the_deadline_sends_when_it_comes_back(alice, bob, smtp_s
 
 def test_broker_flushed_the_sweeper_sends_it_once(alice, bob, smtp_server, isolated_redis, short_delay):
     outbox = _queue(alice, bob.email, "broker vidé", in_seconds=0.2)
-    redis.Redis.from_url(isolated_redis).flushdb()  # Redis lost everything, the task included
+    flush_broker(isolated_redis)  # Redis lost everything, the task included
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False):
         time.sleep(1.0)
         assert state_of(outbox) == State.PENDING

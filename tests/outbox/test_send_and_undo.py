@@ -7,6 +7,7 @@ from email import policy
 import pytest
 from django.utils import timezone
 
+from tests.helpers import preferences_data
 from tests.outbox.conftest import messages_in, state_of, wait_for
 from webmail.compose.models import Composition
 from webmail.outbox.models import OutboxMessage, State
@@ -140,11 +141,11 @@ def test_reply_has_threading_headers_and_flags_the_original_answered(
         uid = mailbox.search("INBOX", ["ALL"])[0]
     response = signed_in_client.get(f"/ecrire/?reply={uid}&folder=INBOX")
     page = signed_in_client.get(response.url).content.decode()
-    assert 'value="Re: Question sur la livraison"' in page
+    assert 'value="Re : Question sur la livraison"' in page
     assert bob.email in page
     assert "&gt; Quand livrez-vous ?" in page
     signed_in_client.post(response.url, {"to": bob.email, "cc": "", "bcc": "",
-                                         "subject": "Re: Question sur la livraison",
+                                         "subject": "Re : Question sur la livraison",
                                          "body": "Demain.", "action": "send"})
     outbox = OutboxMessage.objects.get()
     wait_for(lambda: OutboxMessage.objects.get(pk=outbox.pk).filed)
@@ -206,7 +207,7 @@ def test_get_is_refused_on_every_mutating_view(signed_in_client, short_delay):
 
 def test_deadline_is_stored_from_the_users_setting(signed_in_client, bob, settings):
     settings.OUTBOX_DELAY_OVERRIDE = None
-    signed_in_client.post("/parametres/", {"undo_delay": "30", "signature": ""})
+    signed_in_client.post("/parametres/", preferences_data(undo_delay="30"))
     edit_url = signed_in_client.get("/ecrire/").url
     before = timezone.now()
     signed_in_client.post(edit_url, {"to": bob.email, "cc": "", "bcc": "", "subject": "x", "body": "y",

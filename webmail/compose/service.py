@@ -6,6 +6,8 @@ from webmail.accounts.mail import open_mailbox
 from webmail.accounts.models import MailAccount
 from webmail.compose import building, replies
 from webmail.compose.models import Attachment, Composition
+from webmail.core.crypto import CredentialsUnreadable
+from webmail.imap.gateway import MailServerError
 from webmail.mailbox.parse import get_part, parse_message
 from webmail.preferences.models import Preferences
 
@@ -124,6 +126,16 @@ def remove_draft_copy(composition: Composition) -> None:
         return
     with open_mailbox(composition.user.mail_account) as mailbox:
         mailbox.delete_permanently(drafts_folder(mailbox), [composition.draft_uid])
+
+
+def discard_draft_copy(composition: Composition) -> None:
+    """Take the draft out of Drafts (when it is scheduled); an IMAP failure only leaves a copy there."""
+    try:
+        remove_draft_copy(composition)
+    except (MailServerError, CredentialsUnreadable):
+        return
+    Composition.objects.filter(pk=composition.pk).update(draft_uid=None)
+    composition.draft_uid = None
 
 
 def discard(composition: Composition) -> None:

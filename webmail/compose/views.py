@@ -1,16 +1,20 @@
 from django.contrib import messages
 from django.db import transaction
+from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from webmail.compose import contacts, service
+from webmail.compose import contacts, presend, service
 from webmail.compose.forms import CompositionForm, check_attachment_sizes
 from webmail.compose.models import Attachment, Composition
+from webmail.outbox import schedule
 from webmail.outbox import service as outbox
+from webmail.outbox.choices import schedule_choice
 from webmail.outbox.models import State
+from webmail.preferences.models import Preferences
 
 
 def _uid(value: str | None) -> int | None:
@@ -41,8 +45,15 @@ def new(request: HttpRequest) -> HttpResponse:
 
 
 def _context(form: CompositionForm, composition: Composition, **extra) -> dict:
+    preferences = Preferences.for_user(composition.user)
+    hours = preferences.office_hours()
     return {"form": form, "composition": composition, "attachments": composition.attachments.all(),
-            "title": composition.subject or _("New message"), **extra}
+            "title": composition.subject or _("New message"), "presets": schedule.presets(timezone.now(), hours),
+            "time_zone": preferences.time_zone, **extra}
+
+
+def _render(request, form, composition, status=200, **extra) -> HttpResponse:
+    return render(request, "compose/edit.html", _context(form, composition, **extra), status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -51,26 +62,49 @@ def edit(request: HttpRequest, pk) -> HttpResponse:
     if composition.sends.filter(state__in=[State.PENDING, State.SENDING]).exists():
         messages.info(request, _("This message is in the outbox. Cancel its sending to edit it."))
         return redirect("outbox:list")
-    form = CompositionForm(request.POST or None, instance=composition)
     if request.method == "GET":
-        return render(request, "compose/edit.html", _context(form, composition))
-    action = request.POST.get("action", "save")
-    if action == "send":
-        if not form.validate_for_sending():
-            return render(request, "compose/edit.html", _context(form, composition), status=400)
-        form.save()
-        outbox.queue(composition)
-        return redirect("mailbox:home")
+        return _render(request, CompositionForm(instance=composition), composition)
+    # The dialog's buttons post only their decision: the fields were saved when it opened.
+    data = request.POST if "to" in request.POST else model_to_dict(composition, fields=CompositionForm.Meta.fields)
+    form = CompositionForm(data, instance=composition)
+    action = "schedule" if "schedule_at" in request.POST else request.POST.get("action", "save")
+    if action in ("send", "schedule"):
+        return _send_or_schedule(request, form, composition, action)
     if not form.is_valid():
-        return render(request, "compose/edit.html", _context(form, composition), status=400)
+        return _render(request, form, composition, status=400)
     form.save()
+    if action == "fix_address":
+        presend.fix_address(composition, request.POST.get("address", ""), request.POST.get("suggestion", ""))
+        return redirect("compose:edit", pk=composition.pk)
     if action == "attach":
         error = _add_attachments(composition, request.FILES.getlist("files"))
         if error:
-            return render(request, "compose/edit.html", _context(form, composition, upload_error=error), status=413)
+            return _render(request, form, composition, status=413, upload_error=error)
     service.save_draft(composition)
     messages.success(request, _("Draft saved."))
     return redirect("compose:edit", pk=composition.pk)
+
+
+def _send_or_schedule(request, form, composition: Composition, action: str) -> HttpResponse:
+    """Envoyer / Programmer: validate, then the pre-send checks unless confirmed, then the outbox."""
+    if not form.validate_for_sending():
+        return _render(request, form, composition, status=400)
+    form.save()
+    send_at = None
+    if action == "schedule":
+        send_at, error = schedule_choice(request.POST, Preferences.for_user(request.user).office_hours())
+        if error:
+            return _render(request, form, composition, status=400, schedule_error=error)
+    if not request.POST.get("confirmed"):
+        findings = presend.review(composition, timezone.now(), sending_now=action == "send")
+        if findings:
+            return _render(request, form, composition, findings=findings, pending_action=action,
+                           schedule_at=request.POST.get("schedule_at", ""),
+                           schedule_local=request.POST.get("schedule_local", ""))
+    if send_at is not None:
+        service.discard_draft_copy(composition)  # it lives in Programmés until it leaves
+    outbox.queue(composition, send_at=send_at, scheduled=send_at is not None)
+    return redirect("mailbox:home")
 
 
 @require_POST

@@ -35,6 +35,10 @@ class OutboxMessage(models.Model):
     envelope_from = models.EmailField()
     recipients = models.JSONField()
     subject = models.CharField(max_length=998, blank=True)
+    # Scheduled for later ("Programmer l'envoi"): kept here, not as a Celery ETA task, until the
+    # dispatcher hands it to the queue shortly before its time (dispatched_at).
+    scheduled = models.BooleanField(default=False)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

@@ -24,7 +24,12 @@ Presets, in this order (each has a fixed key for the view to post back):
     No preset is ever in the past or equal to now.
 
 The off-hours nudge suggests the next start of office hours, as the preset that lands on it,
-so the view can post that preset's key.
+so the view can post that preset's key (and recompute it with `presets` on submit, so a page
+left open does not post a stale time). `describe` and `when_phrase` render any scheduled time
+the same way for the Programmés list and the toast.
+
+Validation accepts a time up to PAST_TOLERANCE (60 s) in the past, sent at once, and refuses
+anything later than the horizon (365 × 24 h by default).
 
 DST
     Wall-clock times are built with `datetime.combine(day, time, tzinfo=zone)` and normalised
@@ -212,6 +217,7 @@ def when_phrase(moment: datetime, now: datetime, hours: OfficeHours) -> str:
 
 
 def presets(now: datetime, hours: OfficeHours) -> list[Preset]:
+    """The presets to offer at `now`, by the rules of the module docstring, in that order."""
     local = _local(now, hours)
     today = local.date()
     next_day = _next_working_day_after(today, hours)

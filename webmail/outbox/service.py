@@ -27,7 +27,7 @@ from django.utils import timezone
 from webmail.accounts.mail import open_mailbox
 from webmail.compose import building
 from webmail.compose.models import Composition
-from webmail.compose.service import drafts_folder, save_draft, sent_folder
+from webmail.compose.service import discard_draft_copy, drafts_folder, save_draft, sent_folder
 from webmail.core.crypto import CredentialsUnreadable
 from webmail.imap.gateway import MailServerError
 from webmail.outbox import smtp
@@ -49,8 +49,14 @@ def undo_delay(user) -> float:
     return float(Preferences.for_user(user).undo_delay)
 
 
-def queue(composition: Composition, *, send_at: datetime | None = None) -> OutboxMessage:
-    """Envoyer: fix the bytes, store them with their deadline, schedule the worker after commit."""
+def queue(composition: Composition, *, send_at: datetime | None = None, scheduled: bool = False) -> OutboxMessage:
+    """Envoyer (or Programmer l'envoi): fix the bytes, store them with their deadline.
+
+    A message due soon is handed to Celery after commit with an ETA; one scheduled further ahead
+    stays in the database until the dispatcher (`sweep`) hands it over shortly before its time,
+    because Redis redelivers ETA tasks older than its visibility timeout and workers hold every
+    ETA task in memory.
+    """
     account = composition.user.mail_account
     message_id = building.new_message_id(account.email)
     message = building.build(composition, account.email, message_id)
@@ -60,10 +66,24 @@ def queue(composition: Composition, *, send_at: datetime | None = None) -> Outbo
             user=composition.user, composition=composition, deadline=deadline,
             raw=message.message().as_bytes(), message_id=message_id, envelope_from=account.email,
             recipients=building.envelope_recipients(composition), subject=composition.subject,
+            scheduled=scheduled,
         )
-        transaction.on_commit(lambda: enqueue(outbox.pk, deadline))
-    _event("queued", outbox, deadline=deadline.isoformat())
+        if _due_soon(deadline):
+            transaction.on_commit(lambda: _dispatch(outbox.pk, deadline))
+    _event("scheduled" if scheduled else "queued", outbox, deadline=deadline.isoformat())
     return outbox
+
+
+def _due_soon(deadline: datetime) -> bool:
+    return deadline <= timezone.now() + timedelta(seconds=settings.OUTBOX_DISPATCH_AHEAD_SECONDS)
+
+
+def _dispatch(pk: int, deadline: datetime) -> None:
+    """Hand a row to Celery once: only the caller that sets dispatched_at enqueues it."""
+    if OutboxMessage.objects.filter(pk=pk, state=State.PENDING, dispatched_at__isnull=True).update(
+        dispatched_at=timezone.now()
+    ):
+        enqueue(pk, deadline)
 
 
 def enqueue(pk: int, eta: datetime) -> None:
@@ -85,15 +105,61 @@ class CancelOutcome:
 
 
 def cancel(user, pk: int) -> CancelOutcome:
-    """Annuler. Wins only if the worker has not claimed the row yet."""
-    won = OutboxMessage.objects.filter(pk=pk, user=user, state=State.PENDING).update(state=State.CANCELLED)
+    """Annuler. Wins only if the worker has not claimed the row yet.
+
+    Within the undo window speed matters: the state changes first, the draft is saved after.
+    A scheduled message is saved back to Drafts *before* it leaves Programmés (an IMAP failure
+    raises and leaves it scheduled), so it is never missing from both.
+    """
     message = OutboxMessage.objects.select_related("composition").get(pk=pk, user=user)
+    if message.scheduled and message.state == State.PENDING and message.composition is not None:
+        save_draft(message.composition)
+    won = OutboxMessage.objects.filter(pk=pk, user=user, state=State.PENDING).update(state=State.CANCELLED)
+    message.refresh_from_db()
     if not won:
+        if message.scheduled and message.composition is not None and message.state != State.CANCELLED:
+            discard_draft_copy(message.composition)  # it left meanwhile: no stale draft
         return CancelOutcome(False, message)
     _event("cancelled", message)
     _revoke(message.task_id)
-    _restore_draft(message)
+    if not message.scheduled:
+        _restore_draft(message)
     return CancelOutcome(True, message)
+
+
+def send_now(user, pk: int) -> bool:
+    """'Envoyer maintenant' from Programmés."""
+    now = timezone.now()
+    moved = OutboxMessage.objects.filter(pk=pk, user=user, state=State.PENDING).update(
+        deadline=now, dispatched_at=now
+    )
+    if moved:
+        _event("send_now", pk)
+        enqueue(pk, now)
+    return bool(moved)
+
+
+def reschedule(user, pk: int, at: datetime) -> bool:
+    """A new time for a scheduled message; an already-queued task for the old time finds the new
+    deadline in the future at its claim and steps aside."""
+    message = OutboxMessage.objects.filter(pk=pk, user=user, state=State.PENDING, scheduled=True).first()
+    if message is None:
+        return False
+    moved = OutboxMessage.objects.filter(pk=pk, state=State.PENDING).update(deadline=at, dispatched_at=None)
+    if moved:
+        _revoke(message.task_id)
+        _event("rescheduled", pk, deadline=at.isoformat())
+        if _due_soon(at):
+            _dispatch(pk, at)
+    return bool(moved)
+
+
+def scheduled_for(user) -> list[OutboxMessage]:
+    """Programmés: scheduled messages not yet sent, soonest first."""
+    return list(
+        OutboxMessage.objects.filter(user=user, scheduled=True, state__in=[State.PENDING, State.SENDING])
+        .defer("raw").order_by("deadline")
+    )
 
 
 def _revoke(task_id: str) -> None:
@@ -131,7 +197,11 @@ def deliver(pk: int) -> str:
     if not _claim(pk):
         message = OutboxMessage.objects.filter(pk=pk).only("state", "deadline").first()
         if message is not None and message.state == State.PENDING and message.deadline > timezone.now():
-            enqueue(pk, message.deadline)  # delivered early: come back at the deadline
+            # Delivered early: come back at the deadline, or let the dispatcher do it when far off.
+            if _due_soon(message.deadline):
+                enqueue(pk, message.deadline)
+            else:
+                OutboxMessage.objects.filter(pk=pk, state=State.PENDING).update(dispatched_at=None)
             return "early"
         return "skipped"
     message = OutboxMessage.objects.select_related("user__mail_account", "composition").get(pk=pk)
@@ -222,8 +292,17 @@ def _sent_copy(message: OutboxMessage) -> bytes:
 
 
 def sweep() -> dict[str, int]:
-    """Beat's safety net: send what is overdue, resolve what a dead worker left, finish filing."""
+    """Beat's pass: dispatch what is due soon, send what is overdue, resolve what a dead worker
+    left, finish filing. Safe to run from several beats at once: every step is a conditional update."""
     now = timezone.now()
+    due = list(
+        OutboxMessage.objects.filter(
+            state=State.PENDING, dispatched_at__isnull=True,
+            deadline__lte=now + timedelta(seconds=settings.OUTBOX_DISPATCH_AHEAD_SECONDS),
+        ).values_list("pk", "deadline")[:1000]
+    )
+    for pk, deadline in due:
+        _dispatch(pk, deadline)
     overdue = list(
         OutboxMessage.objects.filter(
             state=State.PENDING, deadline__lte=now - timedelta(seconds=settings.OUTBOX_GRACE_SECONDS)
@@ -246,13 +325,17 @@ def sweep() -> dict[str, int]:
         state=State.SENT, filed=False, sent_at__lt=now - timedelta(seconds=settings.OUTBOX_GRACE_SECONDS)
     ).values_list("pk", flat=True)[:100]
     filed = sum(file_sent_copy(pk) for pk in unfiled)
-    return {"overdue": len(overdue), "requeued": requeued, "uncertain": uncertain, "filed": filed}
+    return {"dispatched": len(due), "overdue": len(overdue), "requeued": requeued, "uncertain": uncertain,
+            "filed": filed}
 
 
 def visible_for(user) -> list[OutboxMessage]:
     """What the toasts show: messages waiting or leaving, and outcomes the user has not dismissed."""
-    just_sent = Q(state=State.SENT, sent_at__gte=timezone.now() - timedelta(seconds=15))
-    in_flight_or_failed = Q(state__in=[State.PENDING, State.SENDING, State.FAILED, State.UNCERTAIN])
+    now = timezone.now()
+    just_sent = Q(state=State.SENT, sent_at__gte=now - timedelta(seconds=15))
+    just_scheduled = Q(state=State.PENDING, scheduled=True, created_at__gte=now - timedelta(seconds=10))
+    undo_window = Q(state=State.PENDING, scheduled=False)
+    in_flight_or_failed = undo_window | just_scheduled | Q(state__in=[State.SENDING, State.FAILED, State.UNCERTAIN])
     return list(
         OutboxMessage.objects.filter(user=user, dismissed=False)
         .filter(in_flight_or_failed | just_sent)
@@ -262,9 +345,10 @@ def visible_for(user) -> list[OutboxMessage]:
 
 
 def in_flight(user) -> list[OutboxMessage]:
-    """The Boîte d'envoi: messages that have not left yet, soonest first."""
+    """The Boîte d'envoi: messages in their cancel window or leaving now, soonest first."""
     return list(
-        OutboxMessage.objects.filter(user=user, state__in=[State.PENDING, State.SENDING]).defer("raw").order_by("deadline")
+        OutboxMessage.objects.filter(user=user, state__in=[State.PENDING, State.SENDING], scheduled=False)
+        .defer("raw").order_by("deadline")
     )
 
 

@@ -2,7 +2,6 @@
 (worth a retry later) and permanent (tell the user), following the reply codes (4xx vs 5xx)."""
 
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 
@@ -67,7 +66,7 @@ def submit(login: str, password: str, submission: Submission) -> dict[str, tuple
             f"server answered {exc.smtp_code}: {exc.smtp_error.decode(errors='replace')[:200]}",
             temporary=_is_temporary(exc.smtp_code),
         ) from None
-    except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         # Connection refused, dropped, timed out, TLS failure: the server may be back later.
         raise SubmissionError(f"connection failed ({exc.__class__.__name__})", temporary=True) from None
     return refused

@@ -9,4 +9,10 @@ urlpatterns = [
     path("<int:pk>/annuler/", views.cancel, name="cancel"),
     path("<int:pk>/fermer/", views.dismiss, name="dismiss"),
     path("<int:pk>/afficher/", views.show_sent, name="show_sent"),
+    path("programmes/", views.scheduled_list, name="scheduled"),
+    path("programmes/<int:pk>/", views.scheduled_detail, name="scheduled_detail"),
+    path("programmes/<int:pk>/envoyer/", views.send_now, name="send_now"),
+    path("programmes/<int:pk>/reprogrammer/", views.reschedule, name="reschedule"),
+    path("programmes/<int:pk>/modifier/", views.edit_scheduled, name="edit_scheduled"),
+    path("programmes/<int:pk>/annuler/", views.cancel_scheduled, name="cancel_scheduled"),
 ]

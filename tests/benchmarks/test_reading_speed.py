@@ -1,0 +1,137 @@
+"""Reading speed on big folders: the list view and the reading pane against a raw imapclient baseline.
+
+Folders of 1,000, 10,000 and 100,000 messages are written straight into the private Dovecot's
+maildir (appending 100,000 messages over IMAP would take minutes); Dovecot indexes them on the
+first SELECT, which happens before any timing. Each figure is the median of several requests
+through the whole Django stack (middleware, session, rendering), divided by the median of the
+same IMAP commands sent with imapclient over a warm connection. `make bench` prints the table;
+docs/reading.md keeps the figures.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+from imapclient import IMAPClient
+
+SIZES = (1_000, 10_000, 100_000)
+RUNS = 15
+PAGE_ITEMS = [b"UID", b"FLAGS", b"ENVELOPE", b"INTERNALDATE", b"RFC822.SIZE", b"BODYSTRUCTURE", b"PREVIEW"]
+
+pytestmark = [pytest.mark.imap, pytest.mark.django_db]
+
+
+def _message(i: int) -> bytes:
+    when = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(minutes=i)
+    return (
+        f"From: Expéditeur {i % 97} <sender{i % 97}@example.fr>\r\n"
+        f"To: alice@example.test\r\n"
+        f"Subject: Message de test numéro {i}\r\n"
+        f"Date: {format_datetime(when)}\r\n"
+        f"Message-ID: <bench-{i}@example.fr>\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "Content-Transfer-Encoding: 8bit\r\n\r\n"
+        f"Bonjour,\r\n\r\nCeci est le message {i} du banc d'essai. " + "Du texte pour l'aperçu. " * 8 + "\r\n"
+    ).encode()
+
+
+def _fill(dovecot, user, folder: str, count: int) -> None:
+    """Write `count` messages into the folder's maildir, as Dovecot's own user."""
+    owner = pwd.getpwnam("dovecot")
+    cur = dovecot.root / "mail" / user.email / f".{folder}" / "cur"
+    cur.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        data = _message(i)
+        flags = "S" if i % 3 else ""
+        path = cur / f"{1_700_000_000 + i}.M{i}P1.bench,S={len(data)}:2,{flags}"
+        path.write_bytes(data)
+        os.chown(path, owner.pw_uid, owner.pw_gid)
+    # Dovecot rescans a maildir whose directory changed within the last seconds (mtime granularity);
+    # dating the directories back makes the folder look settled, as a real mailbox would be.
+    settled = time.time() - 3600
+    for directory in (cur.parent, cur, cur.parent / "new", cur.parent / "tmp"):
+        directory.mkdir(exist_ok=True)
+        os.chown(directory, owner.pw_uid, owner.pw_gid)
+        os.utime(directory, (settled, settled))
+
+
+def _median_ms(action, runs: int = RUNS) -> float:
+    action()  # warm up (indexes, caches, pooled connection)
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def test_list_and_reading_pane_speed(signed_in_client, dovecot, imap):
+    user = signed_in_client.mail_user
+    with imap(user) as mailbox:
+        for size in SIZES:
+            mailbox.create_folder(f"Bench{size}")
+    for size in SIZES:
+        _fill(dovecot, user, f"Bench{size}", size)
+
+    raw = IMAPClient("127.0.0.1", port=dovecot.imap_port, ssl=False)
+    raw.login(user.email, user.password)
+    rows = []
+    page1 = {}
+    for size in SIZES:
+        folder = f"Bench{size}"
+        raw.select_folder(folder, readonly=True)  # first SELECT: Dovecot indexes the new files
+        deep = size // 50 * 3 // 4  # three quarters of the way down
+
+        def raw_page(number, folder=folder, size=size):
+            def run():
+                raw.select_folder(folder, readonly=True)
+                high = size - (number - 1) * 50
+                raw.use_uid = False
+                try:
+                    raw.fetch(list(range(max(1, high - 49), high + 1)), PAGE_ITEMS)
+                finally:
+                    raw.use_uid = True
+            return run
+
+        def view_page(number, folder=folder):
+            def run():
+                response = signed_in_client.get("/mail/", {"folder": folder, "page": number})
+                assert response.status_code == 200
+            return run
+
+        uid = raw.search(["SEEN"])[-1]  # already read: opening it changes no flag (no maildir rename)
+
+        def raw_open(folder=folder, uid=uid):
+            raw.select_folder(folder)
+            raw.fetch([uid], [b"FLAGS", b"BODY[]"])
+
+        def view_open(folder=folder, uid=uid):
+            response = signed_in_client.get(f"/mail/{uid}/", {"folder": folder})
+            assert response.status_code == 200
+
+        for label, view, baseline in (
+            ("list, page 1", view_page(1), raw_page(1)),
+            (f"list, page {deep}", view_page(deep), raw_page(deep)),
+            ("open a message", view_open, raw_open),
+        ):
+            view_ms, raw_ms = _median_ms(view), _median_ms(baseline)
+            rows.append((size, label, view_ms, raw_ms))
+            if label == "list, page 1":
+                page1[size] = view_ms
+    raw.logout()
+
+    print("\n\nReading speed (median of %d requests; raw = imapclient, warm connection)" % RUNS)
+    print(f"{'messages':>9} | {'what':<17} | {'view ms':>8} | {'raw ms':>7} | ratio")
+    for size, label, view_ms, raw_ms in rows:
+        print(f"{size:>9,} | {label:<17} | {view_ms:8.2f} | {raw_ms:7.2f} | {view_ms / raw_ms:5.2f}x")
+    growth = page1[SIZES[-1]] / page1[SIZES[0]]
+    print(f"page 1 at {SIZES[-1]:,} / page 1 at {SIZES[0]:,}: {growth:.2f}x (target ≤ 1.2x)")
+    list_ratios = [v / r for _s, label, v, r in rows if label.startswith("list")]
+    print(f"worst list ratio: {max(list_ratios):.2f}x (target ≤ 1.5x)\n")

@@ -1,0 +1,15 @@
+"""Small shared helpers for tests."""
+
+
+def preferences_data(**overrides) -> dict:
+    """A complete settings-page POST with the defaults, changed by `overrides`."""
+    data = {
+        "undo_delay": "10", "signature": "", "time_zone": "Europe/Paris", "office_start": "08:00",
+        "office_end": "18:00", "working_days": ["0", "1", "2", "3", "4"], "off_hours_nudge": "on",
+        "check_attachment": "on", "check_subject": "on", "check_placeholders": "on",
+        "check_recipients_privacy": "on", "visible_recipients_limit": "10", "check_domain_typos": "on",
+        "check_reply_all": "on", "reply_all_limit": "10", "check_heavy_attachments": "on",
+        "heavy_attachments_mb": "10",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
