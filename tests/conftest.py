@@ -137,6 +137,10 @@ def celery_worker(transactional_db, isolated_redis):
 
     from webmail.celery import app
 
+    # Tasks left by earlier tests (waiting, or restored unacknowledged at a worker's shutdown)
+    # belong to rows that no longer exist: start each test with an empty queue.
+    client = redis.Redis.from_url(isolated_redis)
+    client.delete("celery", "unacked", "unacked_index", "unacked_mutex")
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, shutdown_timeout=10) as worker:
         yield worker
 

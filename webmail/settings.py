@@ -170,11 +170,20 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "webmail.core.tasks.heartbeat", "schedule": 30.0},
 }
 
+# plain for people (development), json for log pipelines (production: one JSON object per line).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "webmail.core.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.server": {"level": "WARNING"},
@@ -182,11 +191,14 @@ LOGGING = {
         "celery.worker.control": {"level": "ERROR"},
     },
 }
+# Celery workers and beat keep the handler above instead of installing their own text format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Outbox (undo send). docs/outbox.md explains each value.
 OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 10)
 OUTBOX_GRACE_SECONDS = env_int("OUTBOX_GRACE_SECONDS", 5)
 OUTBOX_STALE_SECONDS = env_int("OUTBOX_STALE_SECONDS", 300)
+OUTBOX_REDISPATCH_SECONDS = env_int("OUTBOX_REDISPATCH_SECONDS", 60)
 OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
 OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 1800)
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
@@ -200,4 +212,7 @@ OUTBOX_DELAY_OVERRIDE: float | None = None
 PREFERENCES_DEFAULTS: dict = {}
 ATTACHMENTS_MAX_BYTES = env_int("ATTACHMENTS_MAX_BYTES", 25 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+CELERY_BEAT_SCHEDULE["forget-abandoned-compositions"] = {
+    "task": "webmail.compose.tasks.forget_abandoned_compositions", "schedule": 24 * 3600.0,
+}
 CELERY_BEAT_SCHEDULE["outbox-sweep"] = {"task": "webmail.outbox.tasks.sweep", "schedule": float(OUTBOX_SWEEP_SECONDS)}

@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from webmail.core import health
+
 urlpatterns = [
     path("", include("webmail.mailbox.urls")),
     path("compte/", include("webmail.accounts.urls")),
@@ -12,4 +14,6 @@ urlpatterns = [
     # The language can be chosen before signing in, on the sign-in page.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]

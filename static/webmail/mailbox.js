@@ -49,7 +49,7 @@
     button.value = action + ":" + box.value;
     button.hidden = true;
     form.appendChild(button);
-    form.requestSubmit(button);
+    button.click(); // a click, not requestSubmit(): htmx takes the submitter from the click
     button.remove();
   }
 

@@ -99,3 +99,20 @@ def test_delete_from_the_reading_pane_and_the_list_polls_for_new_mail(page, mail
         " {target: '#message-list', swap: 'outerHTML'})"
     )
     expect(page.locator(".subject", has_text="Arrivé entre-temps")).to_be_visible()
+
+
+def test_e_and_hash_archive_and_delete_the_message_under_the_cursor(page, mail_user, imap):
+    with imap(mail_user) as mailbox:
+        mailbox.append_many("INBOX", [_plain("Garder"), _plain("Archiver"), _plain("Jeter")])
+    sign_in(page, mail_user)
+    page.keyboard.press("j")
+    expect(page.locator("li.message.cursor")).to_contain_text("Jeter")
+    page.keyboard.press("#")
+    expect(page.get_by_role("status")).to_contain_text("1 message placé dans la corbeille.")
+    page.keyboard.press("j")
+    expect(page.locator("li.message.cursor")).to_contain_text("Archiver")
+    page.keyboard.press("e")
+    expect(page.get_by_role("status")).to_contain_text("1 message archivé.")
+    expect(page.locator("li.message")).to_have_count(1)
+    with imap(mail_user) as mailbox:
+        assert len(mailbox.search("Archive", ["ALL"])) == 1 and len(mailbox.search("Trash", ["ALL"])) == 1

@@ -154,3 +154,50 @@ def test_suggestions_come_from_mail_received_and_sent(signed_in_client, imap):
     assert response.status_code == 200
     assert '<option value="Sophie Lefèvre &lt;sophie@exemple.fr&gt;">' in response.content.decode()
     assert signed_in_client.get("/ecrire/contacts/", {"to": "s"}).content.decode().strip() == ""
+
+
+def test_autosave_with_the_mail_server_down_keeps_the_text_and_says_so(signed_in_client, mail_settings):
+    from webmail.demo.dovecot import free_port
+    from webmail.imap import gateway
+
+    url = _new(signed_in_client)
+    gateway.pool.clear()
+    mail_settings.IMAP_PORT = free_port()
+    response = signed_in_client.post(f"{url}enregistrer/", _fields(body="texte précieux"))
+    assert response.status_code == 503
+    assert "Impossible d&#x27;enregistrer le brouillon." in response.content.decode() or \
+        "Impossible d'enregistrer le brouillon." in response.content.decode()
+    assert Composition.objects.get().body == "texte précieux"
+
+
+def test_abandoned_empty_compositions_are_forgotten_not_drafts(signed_in_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from webmail.compose.service import forget_abandoned
+
+    _new(signed_in_client)
+    kept = _new(signed_in_client)
+    signed_in_client.post(kept, _fields(action="save"))
+    Composition.objects.update(updated_at=timezone.now() - timedelta(days=40))
+    assert forget_abandoned() == 1
+    assert Composition.objects.get().draft_uid is not None
+
+
+def test_a_composition_being_sent_cannot_be_edited(signed_in_client, settings):
+    settings.OUTBOX_DELAY_OVERRIDE = 30
+    url = _new(signed_in_client)
+    signed_in_client.post(url, _fields(body="Bonjour Bob, à demain.", action="send", confirmed="1"))
+    response = signed_in_client.get(url)
+    assert response.status_code == 302 and response.url == "/envoi/"
+
+
+def test_a_draft_opened_from_brouillons_offers_to_continue_it(signed_in_client, imap):
+    url = _new(signed_in_client)
+    signed_in_client.post(url, _fields(subject="À continuer", action="save"))
+    with imap(signed_in_client.mail_user) as mailbox:
+        uid = mailbox.search("Drafts", ["ALL"])[0]
+    page = signed_in_client.get(f"/mail/{uid}/?folder=Drafts").content.decode()
+    assert f"/ecrire/?draft={uid}&amp;folder=Drafts" in page
+    assert "Continuer le brouillon" in page

@@ -95,3 +95,29 @@ def test_sidebar_has_the_compose_and_manage_links(signed_in_client):
     html = signed_in_client.get("/mail/").content.decode()
     assert 'href="/ecrire/"' in html and "Nouveau message" in html
     assert 'href="/dossiers/"' in html
+
+
+def test_a_kept_selection_still_sees_mail_added_or_removed_elsewhere(mail_user, imap, put_mail):
+    put_mail(mail_user, [build(subject=f"m{i}") for i in range(3)])
+    with imap(mail_user) as reader, imap(mail_user) as other:
+        assert reader.page("INBOX", 1).total == 3
+        other.append("INBOX", build(subject="Arrivé"))
+        page = reader.page("INBOX", 1)
+        assert page.total == 4 and page.messages[0].subject == "Arrivé"
+        other.delete_permanently("INBOX", [page.messages[0].uid, page.messages[1].uid])
+        page = reader.page("INBOX", 1)
+        assert page.total == 2 and [m.subject for m in page.messages] == ["m1", "m0"]
+        reader.set_flag("INBOX", [page.messages[0].uid], "\\Flagged", True)
+        assert reader.page("INBOX", 1).messages[0].flagged
+
+
+def test_folder_counts_come_from_one_list_status_command(signed_in_client, imap, put_mail, monkeypatch):
+    user = signed_in_client.mail_user
+    with imap(user) as mailbox:
+        mailbox.create_folder("Reçus/Été")
+    put_mail(user, [build(subject="a"), build(subject="b")], folder="Reçus/Été")
+    put_mail(user, [build(subject="c")], folder="INBOX")
+    monkeypatch.setattr(gateway.IMAPClient, "folder_status", lambda *a, **k: pytest.fail("STATUS per folder"))
+    with imap(user) as mailbox:
+        counts = {f.name: (f.messages, f.unseen) for f in mailbox.folders()}
+    assert counts["Reçus/Été"] == (2, 2) and counts["INBOX"] == (1, 1) and counts["Trash"] == (0, 0)

@@ -5,14 +5,15 @@ import pytest
 from webmail.outbox.models import OutboxMessage
 
 
-def wait_for(predicate, timeout: float = 15.0, interval: float = 0.05):
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")
+    rows = list(OutboxMessage.objects.values_list("pk", "state", "attempts", "deadline", "dispatched_at", "last_error"))
+    raise AssertionError(f"condition not met within {timeout}s; outbox rows: {rows}")
 
 
 def state_of(outbox: OutboxMessage) -> str:
@@ -33,6 +34,7 @@ def short_delay(settings):
 
     set_delay(1.0)
     settings.OUTBOX_GRACE_SECONDS = 0
+    settings.OUTBOX_REDISPATCH_SECONDS = 0
     settings.OUTBOX_RETRY_BASE_SECONDS = 1
     return set_delay
 

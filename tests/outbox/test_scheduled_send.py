@@ -187,3 +187,18 @@ def test_a_time_in_the_past_is_refused_and_the_message_stays_intact(compose, bob
     html = response.content.decode()
     assert "Cette heure est déjà passée." in html and "Texte à garder" in html
     assert not OutboxMessage.objects.exists()
+
+
+def test_a_scheduled_message_can_be_opened(alice, bob, signed_in_client):
+    outbox = _schedule(alice, bob.email, "Ordre du jour", timezone.now() + timedelta(days=1))
+    html = signed_in_client.get(f"/envoi/programmes/{outbox.pk}/").content.decode()
+    assert "Ordre du jour" in html and "Bonne journée" in html and bob.email in html
+    assert "heure de Paris" in html
+
+
+def test_boite_d_envoi_lists_messages_in_their_window_with_annuler(signed_in_client, compose, bob, short_delay):
+    short_delay(30)
+    compose(bob.email, subject="Dans la fenêtre")
+    html = signed_in_client.get("/envoi/").content.decode()
+    assert "Dans la fenêtre" in html and bob.email in html
+    assert '<button type="submit" class="button">Annuler</button>' in html

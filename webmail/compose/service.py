@@ -1,6 +1,9 @@
 """Writing mail: start a composition (new, reply, forward, from a draft), save it to Drafts, discard it."""
 
+from datetime import timedelta
+
 from django.db import transaction
+from django.utils import timezone
 
 from webmail.accounts.mail import open_mailbox
 from webmail.accounts.models import MailAccount
@@ -141,3 +144,11 @@ def discard_draft_copy(composition: Composition) -> None:
 def discard(composition: Composition) -> None:
     remove_draft_copy(composition)
     composition.delete()
+
+
+def forget_abandoned(older_than_days: int = 30) -> int:
+    """Compositions opened and left without a draft copy or a send: nothing of the user's is lost."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    abandoned = Composition.objects.filter(updated_at__lt=cutoff, draft_uid__isnull=True, sends__isnull=True)
+    _, per_model = abandoned.delete()
+    return per_model.get("compose.Composition", 0)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from webmail.compose import contacts, presend, service
 from webmail.compose.forms import CompositionForm, check_attachment_sizes
 from webmail.compose.models import Attachment, Composition
+from webmail.imap.gateway import MailServerError
 from webmail.outbox import schedule
 from webmail.outbox import service as outbox
 from webmail.outbox.choices import schedule_choice
@@ -116,8 +117,11 @@ def autosave(request: HttpRequest, pk) -> HttpResponse:
     form = CompositionForm(request.POST, instance=composition)
     if not form.is_valid():
         return render(request, "compose/_save_status.html", {"error": True}, status=400)
-    form.save()
-    service.save_draft(composition)
+    form.save()  # kept in the database even if the mail server cannot take the draft now
+    try:
+        service.save_draft(composition)
+    except MailServerError:
+        return render(request, "compose/_save_status.html", {"error": True}, status=503)
     return render(request, "compose/_save_status.html", {"saved_at": timezone.now()})
 
 

@@ -23,7 +23,7 @@ CONFIG = """\
 instance_name = {instance}
 base_dir = {run_dir}
 state_dir = {root}/state
-listen = 127.0.0.1
+listen = {listen}
 protocols = imap lmtp
 ssl = no
 disable_plaintext_auth = no
@@ -140,6 +140,8 @@ class PrivateDovecot:
     imap_port: int = 0
     lmtp_port: int = 0
     users: dict[str, str] = field(default_factory=dict)
+    # IMAP's address; a container serving other containers sets "0.0.0.0". LMTP stays on loopback.
+    listen: str = "127.0.0.1"
 
     def __post_init__(self) -> None:
         self.root = Path(self.root).resolve()
@@ -167,7 +169,7 @@ class PrivateDovecot:
         config.write_text(
             CONFIG.format(
                 root=self.root, run_dir=self.run_dir, instance=instance, imap_port=self.imap_port,
-                lmtp_port=self.lmtp_port,
+                lmtp_port=self.lmtp_port, listen=self.listen,
             )
         )
         self.stop()  # a previous run that was killed may have left its master behind

@@ -66,6 +66,8 @@ class SubmissionServer:
     port: int = 0
     deliveries: list[Delivery] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # A container serving other containers sets "0.0.0.0".
+    host: str = "127.0.0.1"
 
     def __post_init__(self) -> None:
         self.port = self.port or free_port()
@@ -82,11 +84,11 @@ class SubmissionServer:
     def start(self) -> SubmissionServer:
         self._controller = Controller(
             _Handler(self),
-            hostname="127.0.0.1",
+            hostname=self.host,
             port=self.port,
             authenticator=self._authenticate,
             auth_required=True,
-            auth_require_tls=False,  # loopback only; production uses the operator's real server
+            auth_require_tls=False,  # demo and tests only; production uses the operator's real server
             ready_timeout=10,
         )
         self._controller.start()

@@ -243,10 +243,11 @@ def _retry_later(message: OutboxMessage, reason: str) -> None:
 
 
 def _fail(message: OutboxMessage, reason: str, state: str = State.FAILED) -> None:
+    """Back to Drafts first, so the message is there by the time the toast says so."""
+    _restore_draft(message)
     updated = OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING).update(state=state, last_error=reason)
     if updated:
         _event("failed" if state == State.FAILED else "uncertain", message)
-        _restore_draft(message)
 
 
 def file_sent_copy(pk: int) -> bool:
@@ -303,13 +304,7 @@ def sweep() -> dict[str, int]:
     )
     for pk, deadline in due:
         _dispatch(pk, deadline)
-    overdue = list(
-        OutboxMessage.objects.filter(
-            state=State.PENDING, deadline__lte=now - timedelta(seconds=settings.OUTBOX_GRACE_SECONDS)
-        ).values_list("pk", flat=True)[:500]
-    )
-    for pk in overdue:
-        enqueue(pk, now)
+    overdue = redispatch_overdue(now)
     stale = now - timedelta(seconds=settings.OUTBOX_STALE_SECONDS)
     # Died before SMTP: nothing can have left, so it is safe to try again.
     requeued = OutboxMessage.objects.filter(
@@ -356,3 +351,28 @@ def dismiss(user, pk: int) -> None:
     OutboxMessage.objects.filter(user=user, pk=pk).exclude(state__in=[State.PENDING, State.SENDING]).update(
         dismissed=True
     )
+
+
+def overdue_messages(now: datetime | None = None):
+    """PENDING rows whose deadline passed more than OUTBOX_GRACE_SECONDS ago."""
+    now = now or timezone.now()
+    return OutboxMessage.objects.filter(
+        state=State.PENDING, deadline__lte=now - timedelta(seconds=settings.OUTBOX_GRACE_SECONDS)
+    )
+
+
+def redispatch_overdue(now: datetime | None = None, *, every: float | None = None) -> list[int]:
+    """Overdue: its task was lost (broker flushed, enqueue failed) or no worker ran. Hand it over
+    again, at most once per `every` seconds (OUTBOX_REDISPATCH_SECONDS), so a long outage does not
+    pile up tasks; extra tasks are harmless anyway (the claim is a conditional UPDATE).
+
+    The sweeper calls this on each pass; `manage.py outbox_redispatch` calls it by hand with every=0.
+    Returns the candidates found (sweep's "overdue" count)."""
+    now = now or timezone.now()
+    recently = now - timedelta(seconds=settings.OUTBOX_REDISPATCH_SECONDS if every is None else every)
+    not_recent = Q(dispatched_at__isnull=True) | Q(dispatched_at__lte=recently)
+    overdue = list(overdue_messages(now).filter(not_recent).values_list("pk", flat=True)[:500])
+    for pk in overdue:
+        if OutboxMessage.objects.filter(pk=pk, state=State.PENDING).filter(not_recent).update(dispatched_at=now):
+            enqueue(pk, now)
+    return overdue

@@ -67,12 +67,13 @@ def folder(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@handles_bad_input
 def search(request: HttpRequest) -> HttpResponse:
     """The advanced search form; it GETs the message list like the top bar's box."""
+    current = folder_param(request.GET.get("folder"))
     form = SearchForm(initial={"q": request.GET.get("q", ""), "scope": "folder"})
     with open_mailbox(request.user.mail_account) as mailbox:
         folders = present(mailbox.folders())
-    current = request.GET.get("folder") or "INBOX"
     return render(
         request,
         "mailbox/search.html",

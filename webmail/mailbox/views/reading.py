@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_not_required
 from django.core import signing
@@ -64,6 +64,7 @@ def message(request: HttpRequest, uid: int) -> HttpResponse:
         "list_url": f"{reverse('mailbox:folder')}?{urlencode(query)}",
         "move_targets": [f for f in folders if f.selectable and f.name != folder],
         "reply": reply_links(folder, uid),
+        "is_draft": any(f.name == folder and f.kind == "\\Drafts" for f in folders),
     }
     return render(request, "mailbox/message.html", context)
 
@@ -179,7 +180,9 @@ def trust_sender(request: HttpRequest, uid: int) -> HttpResponse:
 
 
 def reply_links(folder: str, uid: int) -> dict[str, str]:
-    """Links to the compose app (another app implements /ecrire/)."""
+    """Links to the compose app: answer, forward, or (in Drafts) continue writing."""
+    compose = reverse("compose:new")
     return {
-        kind: f"/ecrire/?{kind}={uid}&folder={quote(folder, safe='')}" for kind in ("reply", "reply_all", "forward")
+        kind: f"{compose}?{urlencode({kind: uid, 'folder': folder})}"
+        for kind in ("reply", "reply_all", "forward", "draft")
     }

@@ -16,9 +16,9 @@ import redis
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from webmail.demo.dovecot import PrivateDovecot, wait_for_port
-from webmail.demo.seed import DEMO_USERS, seed_mailbox
-from webmail.demo.smtp import SubmissionServer
+from webmail.demo.dovecot import wait_for_port
+from webmail.demo.mailserver import start_demo_mail
+from webmail.demo.seed import DEMO_USERS
 
 
 class Command(BaseCommand):
@@ -67,25 +67,9 @@ class Command(BaseCommand):
                 stop()
 
     def _start_demo_mail(self, env: dict) -> list:
-        root = settings.VAR_DIR / "demo-mail"
-        dovecot = PrivateDovecot(
-            root,
-            imap_port=int(env.get("DEMO_IMAP_PORT", 10143)),
-            lmtp_port=int(env.get("DEMO_LMTP_PORT", 10024)),
-        ).start()
-        for email, password in DEMO_USERS.items():
-            dovecot.add_user(email, password)
-        smtp = SubmissionServer(dovecot, port=int(env.get("DEMO_SMTP_PORT", 10587))).start()
-        demo_env = {
-            "IMAP_HOST": "127.0.0.1", "IMAP_PORT": str(dovecot.imap_port), "IMAP_SECURITY": "none",
-            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port), "SMTP_SECURITY": "none",
-        }
-        env.update(demo_env)
-        settings.IMAP_HOST, settings.IMAP_PORT, settings.IMAP_SECURITY = "127.0.0.1", dovecot.imap_port, "none"
-        for email, password in DEMO_USERS.items():
-            seed_mailbox(email, password)
-        settings.IMAP_HOST = ""
-        return [dovecot.stop, smtp.stop]
+        server = start_demo_mail(settings.VAR_DIR / "demo-mail", env)
+        env.update(server.client_settings())
+        return [server.stop]
 
     def _ensure_redis(self, env: dict) -> list:
         try:
