@@ -26,7 +26,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 from imapclient.imap_utf7 import decode as decode_utf7
 from imapclient.response_parser import parse_response
 
-SPECIAL_USES = ("\\Drafts", "\\Sent", "\\Trash", "\\Junk", "\\Archive")
+SPECIAL_USES = ("\\Drafts", "\\Sent", "\\Archive", "\\Junk", "\\Trash")
 
 
 class MailServerError(Exception):
@@ -242,7 +242,9 @@ class Mailbox:
                 name = "INBOX"
             delim = delimiter.decode() if isinstance(delimiter, bytes) else (delimiter or "")
             result.append(Folder(name, delim, special, messages, unseen, selectable))
-        result.sort(key=lambda f: (f.name != "INBOX", f.special_use is None, f.name.lower()))
+        # The order people expect: Inbox, then the special folders in a fixed order, then theirs.
+        order = {use: i for i, use in enumerate(SPECIAL_USES)}
+        result.sort(key=lambda f: (f.name != "INBOX", order.get(f.special_use, len(order)), f.name.lower()))
         return result
 
     def _list_with_status(self):

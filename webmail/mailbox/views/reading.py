@@ -69,6 +69,12 @@ def message(request: HttpRequest, uid: int) -> HttpResponse:
     return render(request, "mailbox/message.html", context)
 
 
+def _fetch(request: HttpRequest, folder: str, uid: int):
+    """The message as stored, without marking it read (None when it is gone)."""
+    with open_mailbox(request.user.mail_account) as mailbox:
+        return mailbox.fetch_message(folder, uid)
+
+
 def _image_url(request: HttpRequest, folder: str, uid: int):
     def cid_url(content_id: str) -> str:
         token = signing.dumps([request.user.pk, folder, uid, content_id], salt=IMAGE_SALT, compress=True)
@@ -103,8 +109,7 @@ def body(request: HttpRequest, uid: int) -> HttpResponse:
     """The message body as a document of its own, for the sandboxed iframe of the reading pane."""
     folder = folder_param(request.GET.get("folder"))
     uid = uid_param(uid)
-    with open_mailbox(request.user.mail_account) as mailbox:
-        raw = mailbox.fetch_message(folder, uid)
+    raw = _fetch(request, folder, uid)
     if raw is None:
         return _gone(request)
     html, allow = reading.render_body(
@@ -145,8 +150,7 @@ def inline_image(request: HttpRequest, token: str) -> HttpResponse:
 def attachment(request: HttpRequest, uid: int, part: str) -> HttpResponse:
     folder = folder_param(request.GET.get("folder"))
     uid = uid_param(uid)
-    with open_mailbox(request.user.mail_account) as mailbox:
-        raw = mailbox.fetch_message(folder, uid)
+    raw = _fetch(request, folder, uid)
     if raw is None:
         return _gone(request)
     found = get_part(raw.raw, part)
@@ -168,8 +172,7 @@ def trust_sender(request: HttpRequest, uid: int) -> HttpResponse:
     """"Always show images from this sender": remembered for the user, taken from the message itself."""
     folder = folder_param(request.POST.get("folder"))
     uid = uid_param(uid)
-    with open_mailbox(request.user.mail_account) as mailbox:
-        raw = mailbox.fetch_message(folder, uid)
+    raw = _fetch(request, folder, uid)
     if raw is None:
         return _gone(request)
     sender = reading.sender_of(reading.parse_message(raw.raw))
