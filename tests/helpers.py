@@ -1,5 +1,7 @@
 """Small shared helpers for tests."""
 
+import threading
+
 
 def preferences_data(**overrides) -> dict:
     """A complete settings-page POST with the defaults, changed by `overrides`."""
@@ -13,3 +15,22 @@ def preferences_data(**overrides) -> dict:
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
+
+
+class OutboxBeat(threading.Thread):
+    """What Celery beat does for the outbox in production: hand overdue messages over again."""
+
+    def __init__(self):
+        super().__init__(daemon=True, name="test-beat")
+        self.stopping = threading.Event()
+
+    def run(self):
+        from django.db import connection
+
+        from webmail.outbox import service
+
+        try:
+            while not self.stopping.wait(0.5):
+                service.redispatch_overdue()
+        finally:
+            connection.close()

@@ -1,9 +1,8 @@
 """Pre-send checks at the level the user sees them: the dialog, Modifier, Envoyer quand même."""
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
-
-import re
 
 import pytest
 

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
+from tests.helpers import OutboxBeat
 from tests.outbox.conftest import flush_broker, state_of, wait_for
 from webmail.celery import app
 from webmail.compose.models import Composition
@@ -88,8 +89,14 @@ def test_outbox_redispatch_sends_what_the_broker_lost_exactly_once(alice, bob, s
 
     assert _run("outbox_redispatch").strip() == f"Re-dispatched 1 overdue message(s): #{outbox.pk}"
     assert _run("outbox_redispatch").strip() == f"Re-dispatched 1 overdue message(s): #{outbox.pk}"  # twice by mistake
+    beat = OutboxBeat()  # production's safety net, should this in-process worker miss a task
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False):
-        wait_for(lambda: state_of(outbox) == State.SENT, timeout=30)
-        time.sleep(0.5)  # let the duplicate task run too
+        beat.start()
+        try:
+            wait_for(lambda: state_of(outbox) == State.SENT, timeout=30)
+            time.sleep(0.5)  # let the duplicate task run too
+        finally:
+            beat.stopping.set()
+            beat.join(timeout=10)
     assert len(smtp_server.messages_with_id(outbox.message_id)) == 1
     assert _run("outbox_redispatch").strip() == "No overdue messages."

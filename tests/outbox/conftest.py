@@ -12,8 +12,19 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.05):
         if value:
             return value
         time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s; {_diagnosis()}")
+
+
+def _diagnosis() -> str:
+    """What the outbox and the broker looked like, to tell a lost task from a deaf worker."""
+    import redis
+    from django.conf import settings
+
     rows = list(OutboxMessage.objects.values_list("pk", "state", "attempts", "deadline", "dispatched_at", "last_error"))
-    raise AssertionError(f"condition not met within {timeout}s; outbox rows: {rows}")
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    keys = {key.decode(): broker.type(key).decode() for key in broker.keys("*")}
+    return (f"outbox rows: {rows}; broker keys: {keys}; queued: {broker.llen('celery')}; "
+            f"unacked: {broker.hlen('unacked')}")
 
 
 def state_of(outbox: OutboxMessage) -> str:
