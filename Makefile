@@ -26,9 +26,9 @@ system-packages:
 	done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "Installing system packages:$$missing"; \
-	    (apt-get install -y --no-install-recommends $$missing || (apt-get update && apt-get install -y --no-install-recommends $$missing)) \
-	      | grep -v '^\(Get\|Selecting\|Preparing\|Unpacking\|Setting up\|Processing\)' || exit 1; \
+	    echo "Installing Debian packages:$$missing"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get install -y -qq $$missing || { apt-get update -qq && apt-get install -y -qq $$missing; } || exit 1; \
 	  else \
 	    echo "Please install these Debian packages:$$missing" >&2; exit 1; \
 	  fi; \
