@@ -224,3 +224,16 @@ def test_view_message_opens_the_copy_in_sent(compose, bob, celery_worker, short_
     response = signed_in_client.get(f"/envoi/{outbox.pk}/afficher/", follow=True)
     assert response.status_code == 200
     assert "À retrouver dans Envoyés" in response.content.decode()
+
+
+def test_a_double_click_on_envoyer_queues_the_message_once(signed_in_client, bob, short_delay):
+    from webmail.outbox import service
+
+    edit_url = signed_in_client.get("/ecrire/").url
+    fields = {"to": bob.email, "cc": "", "bcc": "", "subject": "Une seule fois", "body": "Bonjour Bob, à demain.",
+              "action": "send", "confirmed": "1"}
+    assert signed_in_client.post(edit_url, fields).status_code == 302
+    assert signed_in_client.post(edit_url, fields).status_code == 302
+    assert OutboxMessage.objects.count() == 1
+    with pytest.raises(service.AlreadyInOutbox):
+        service.queue(Composition.objects.get())

@@ -35,6 +35,10 @@ class Composition(models.Model):
     def __str__(self) -> str:
         return self.subject or str(self.id)
 
+    def in_outbox(self) -> bool:
+        """Waiting for its deadline or leaving now: it cannot be edited or sent again meanwhile."""
+        return self.sends.filter(state__in=["pending", "sending"]).exists()
+
     @property
     def attachments_size(self) -> int:
         return sum(a.size for a in self.attachments.all())

@@ -14,7 +14,6 @@ from webmail.imap.gateway import MailServerError
 from webmail.outbox import schedule
 from webmail.outbox import service as outbox
 from webmail.outbox.choices import schedule_choice
-from webmail.outbox.models import State
 from webmail.preferences.models import Preferences
 
 
@@ -60,7 +59,7 @@ def _render(request, form, composition, status=200, **extra) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit(request: HttpRequest, pk) -> HttpResponse:
     composition = get_object_or_404(Composition, pk=pk, user=request.user)
-    if composition.sends.filter(state__in=[State.PENDING, State.SENDING]).exists():
+    if composition.in_outbox():
         messages.info(request, _("This message is in the outbox. Cancel its sending to edit it."))
         return redirect("outbox:list")
     if request.method == "GET":
@@ -88,9 +87,11 @@ def edit(request: HttpRequest, pk) -> HttpResponse:
 
 def _send_or_schedule(request, form, composition: Composition, action: str) -> HttpResponse:
     """Envoyer / Programmer: validate, then the pre-send checks unless confirmed, then the outbox."""
+    if not form.is_valid():
+        return _render(request, form, composition, status=400)
+    form.save()  # what was typed is kept even when the addresses need fixing
     if not form.validate_for_sending():
         return _render(request, form, composition, status=400)
-    form.save()
     send_at = None
     if action == "schedule":
         send_at, error = schedule_choice(request.POST, Preferences.for_user(request.user).office_hours())
@@ -104,7 +105,10 @@ def _send_or_schedule(request, form, composition: Composition, action: str) -> H
                            schedule_local=request.POST.get("schedule_local", ""))
     if send_at is not None:
         service.discard_draft_copy(composition)  # it lives in Programmés until it leaves
-    outbox.queue(composition, send_at=send_at, scheduled=send_at is not None)
+    try:
+        outbox.queue(composition, send_at=send_at, scheduled=send_at is not None)
+    except outbox.AlreadyInOutbox:
+        pass  # a double click on Envoyer: the first one queued it, once
     return redirect("mailbox:home")
 
 
@@ -112,7 +116,7 @@ def _send_or_schedule(request, form, composition: Composition, action: str) -> H
 def autosave(request: HttpRequest, pk) -> HttpResponse:
     """Called a few seconds after typing stops and when leaving the page."""
     composition = get_object_or_404(Composition, pk=pk, user=request.user)
-    if composition.sends.filter(state__in=[State.PENDING, State.SENDING]).exists():
+    if composition.in_outbox():
         return HttpResponse(status=409)
     form = CompositionForm(request.POST, instance=composition)
     if not form.is_valid():

@@ -43,6 +43,10 @@ def _event(event: str, message: OutboxMessage | int, **fields) -> None:
     log.info("outbox %s", event, extra={"event": f"outbox.{event}", "outbox_id": pk, **fields})
 
 
+class AlreadyInOutbox(Exception):
+    """This composition is already waiting to be sent or leaving."""
+
+
 def undo_delay(user) -> float:
     if settings.OUTBOX_DELAY_OVERRIDE is not None:
         return float(settings.OUTBOX_DELAY_OVERRIDE)
@@ -62,6 +66,11 @@ def queue(composition: Composition, *, send_at: datetime | None = None, schedule
     message = building.build(composition, account.email, message_id)
     deadline = send_at or timezone.now() + timedelta(seconds=undo_delay(composition.user))
     with transaction.atomic():
+        # Serialise sends of one composition (a double click on Envoyer): the row lock on
+        # PostgreSQL, the write lock taken at BEGIN IMMEDIATE on SQLite.
+        Composition.objects.select_for_update().filter(pk=composition.pk).exists()
+        if composition.in_outbox():
+            raise AlreadyInOutbox(composition.pk)
         outbox = OutboxMessage.objects.create(
             user=composition.user, composition=composition, deadline=deadline,
             raw=message.message().as_bytes(), message_id=message_id, envelope_from=account.email,
