@@ -32,6 +32,14 @@ def state_of(outbox: OutboxMessage) -> str:
 
 
 @pytest.fixture
+def alice(signed_in_client):
+    """The signed-in test user, as a Django user (the service functions take one)."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=signed_in_client.mail_user.email.lower())
+
+
+@pytest.fixture
 def bob(make_mail_user):
     return make_mail_user("bob")
 

@@ -22,13 +22,6 @@ from webmail.outbox.tasks import deliver, sweep
 pytestmark = [pytest.mark.imap, pytest.mark.smtp, pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def alice(signed_in_client):
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.get(username=signed_in_client.mail_user.email.lower())
-
-
 def _queue(user, to: str, subject: str, in_seconds: float) -> OutboxMessage:
     composition = Composition.objects.create(user=user, to=to, subject=subject, body="texte")
     return service.queue(composition, send_at=timezone.now() + timedelta(seconds=in_seconds))

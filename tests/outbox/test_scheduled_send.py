@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import redis
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from tests.helpers import preferences_data
@@ -16,11 +15,6 @@ from webmail.outbox import service
 from webmail.outbox.models import OutboxMessage, State
 
 pytestmark = [pytest.mark.imap, pytest.mark.smtp, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def alice(signed_in_client):
-    return get_user_model().objects.get(username=signed_in_client.mail_user.email.lower())
 
 
 def _schedule(user, to, subject, at) -> OutboxMessage:

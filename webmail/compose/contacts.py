@@ -2,7 +2,7 @@
 
 from webmail.accounts.mail import open_mailbox
 from webmail.imap.gateway import MailServerError
-from webmail.outbox.models import OutboxMessage, State
+from webmail.outbox import service as outbox
 
 
 def suggestions(user, typed: str, limit: int = 8) -> list[str]:
@@ -10,13 +10,9 @@ def suggestions(user, typed: str, limit: int = 8) -> list[str]:
     if len(needle) < 2:
         return []
     found: dict[str, str] = {}
-    for recipients in (
-        OutboxMessage.objects.filter(user=user, state=State.SENT).order_by("-sent_at")
-        .values_list("recipients", flat=True)[:300]
-    ):
-        for address in recipients:
-            if needle in address.lower():
-                found.setdefault(address.lower(), address)
+    for address in outbox.recent_recipients(user, messages=300):
+        if needle in address.lower():
+            found.setdefault(address.lower(), address)
     try:
         with open_mailbox(user.mail_account) as mailbox:
             uids = mailbox.search("INBOX", ["FROM", typed.strip()])[-30:]

@@ -37,7 +37,9 @@ class Composition(models.Model):
 
     def in_outbox(self) -> bool:
         """Waiting for its deadline or leaving now: it cannot be edited or sent again meanwhile."""
-        return self.sends.filter(state__in=["pending", "sending"]).exists()
+        from webmail.outbox.models import State  # the outbox app's models refer to this one
+
+        return self.sends.filter(state__in=[State.PENDING, State.SENDING]).exists()
 
     @property
     def attachments_size(self) -> int:

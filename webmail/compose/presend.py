@@ -6,7 +6,7 @@ from webmail.compose import checks
 from webmail.compose.addresses import parse_recipients
 from webmail.compose.models import Composition
 from webmail.outbox import schedule
-from webmail.outbox.models import OutboxMessage, State
+from webmail.outbox import service as outbox
 from webmail.preferences.models import Preferences
 
 
@@ -28,12 +28,7 @@ def check_settings(preferences: Preferences) -> checks.CheckSettings:
 
 def known_domains(user) -> set[str]:
     """Domains the user already writes to: a recipient there is never a typo."""
-    domains = set()
-    for recipients in OutboxMessage.objects.filter(user=user, state=State.SENT).order_by("-sent_at").values_list(
-        "recipients", flat=True
-    )[:500]:
-        domains.update(address.rsplit("@", 1)[-1].lower() for address in recipients)
-    return domains
+    return {address.rsplit("@", 1)[-1].lower() for address in outbox.recent_recipients(user)}
 
 
 def off_hours_finding(now: datetime, preferences: Preferences) -> checks.Finding | None:

@@ -22,7 +22,8 @@ def forward_subject(subject: str) -> str:
     return (_("Fwd: %(subject)s") % {"subject": _strip_prefixes(subject)}).strip()
 
 
-def _format(addresses: list[Address]) -> str:
+def format_addresses(addresses: list[Address]) -> str:
+    """As a recipient field shows them: "Name" <email>, comma-separated."""
     return ", ".join(f'"{a.name}" <{a.email}>' if a.name else a.email for a in addresses)
 
 
@@ -38,7 +39,7 @@ def reply_recipients(original: ParsedMessage, me: str, reply_all: bool) -> tuple
     """(To, Cc): Reply-To wins over From; reply-all adds the others, never ourselves, never twice."""
     primary = original.reply_to or original.from_
     if not reply_all:
-        return _format(primary), ""
+        return format_addresses(primary), ""
     mine = me.lower()
     seen = {a.email.lower() for a in primary} | {mine}
     others = []
@@ -47,7 +48,7 @@ def reply_recipients(original: ParsedMessage, me: str, reply_all: bool) -> tuple
             seen.add(address.email.lower())
             others.append(address)
     to = [a for a in primary if a.email.lower() != mine] or primary
-    return _format(to), _format(others)
+    return format_addresses(to), format_addresses(others)
 
 
 def _sender(original: ParsedMessage) -> str:
@@ -74,7 +75,7 @@ def forwarded_block(original: ParsedMessage) -> str:
         lines.append(_("Date: %(date)s") % {"date": formats.date_format(original.date, "DATETIME_FORMAT")})
     lines.append(_("Subject: %(subject)s") % {"subject": original.subject})
     if original.to:
-        lines.append(_("To: %(recipients)s") % {"recipients": _format(original.to)})
+        lines.append(_("To: %(recipients)s") % {"recipients": format_addresses(original.to)})
     return "\n".join(lines) + "\n\n" + (original.text or "")
 
 

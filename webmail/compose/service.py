@@ -81,16 +81,12 @@ def continue_draft(user, uid: int) -> Composition:
     if existing is not None:
         return existing
     composition = Composition.objects.create(
-        user=user, to=_addresses(draft.to), cc=_addresses(draft.cc), bcc=_header(raw, "Bcc"),
+        user=user, to=replies.format_addresses(draft.to), cc=replies.format_addresses(draft.cc), bcc=_header(raw, "Bcc"),
         subject=draft.subject, body=draft.text or "", in_reply_to=draft.in_reply_to or "",
         references=" ".join(draft.references), draft_uid=uid,
     )
     _copy_attachments(raw, draft, composition)
     return composition
-
-
-def _addresses(addresses) -> str:
-    return ", ".join(f'"{a.name}" <{a.email}>' if a.name else a.email for a in addresses)
 
 
 def _header(raw: bytes, name: str) -> str:

@@ -356,6 +356,12 @@ def in_flight(user) -> list[OutboxMessage]:
     )
 
 
+def recent_recipients(user, messages: int = 500) -> list[str]:
+    """Addresses of the user's last sent messages, newest first (suggestions, known domains)."""
+    rows = OutboxMessage.objects.filter(user=user, state=State.SENT).order_by("-sent_at")
+    return [address for recipients in rows.values_list("recipients", flat=True)[:messages] for address in recipients]
+
+
 def dismiss(user, pk: int) -> None:
     OutboxMessage.objects.filter(user=user, pk=pk).exclude(state__in=[State.PENDING, State.SENDING]).update(
         dismissed=True
