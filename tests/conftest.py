@@ -39,7 +39,7 @@ def isolated_redis():
     base = settings.REDIS_URL.rsplit("/", 1)[0]
     url = f"{base}/{1 + _worker_index()}"
     redis.Redis.from_url(url).flushdb()
-    caches = {"default": {**settings.CACHES["default"], "LOCATION": url}}
+    caches = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": url}}
     from webmail.celery import app
 
     app.conf.broker_url = url

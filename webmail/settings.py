@@ -94,7 +94,10 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "webmail",
-    }
+    },
+    # Rendered fragments that depend only on the language and the code (e.g. the shortcuts help),
+    # kept in each process: cheaper than rendering them, and than a trip to Redis.
+    "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "fragments"},
 }
 
 AUTHENTICATION_BACKENDS = ["webmail.accounts.backends.ImapBackend"]

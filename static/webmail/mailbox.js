@@ -97,8 +97,15 @@
     if (document.hidden || busy) event.preventDefault();
   });
 
-  // After the list is replaced (poll or action), put the cursor back on the same message.
-  document.addEventListener("htmx:afterSettle", function () {
+  // After the list is replaced (poll or action), put the cursor back on the same message. After
+  // a folder or page link, the new list is a new page: focus its heading, as a page load would.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.boosted) {
+      cursorUid = null;
+      const title = document.getElementById("list-title");
+      if (title) title.focus();
+      return;
+    }
     const row = cursorRow();
     if (row) row.classList.add("cursor");
   });

@@ -116,3 +116,31 @@ def test_e_and_hash_archive_and_delete_the_message_under_the_cursor(page, mail_u
     expect(page.locator("li.message")).to_have_count(1)
     with imap(mail_user) as mailbox:
         assert len(mailbox.search("Archive", ["ALL"])) == 1 and len(mailbox.search("Trash", ["ALL"])) == 1
+
+
+def test_folder_and_page_links_swap_only_the_list_and_keep_history(page, mail_user, imap):
+    with imap(mail_user) as mailbox:
+        mailbox.append_many("INBOX", [_plain(f"Lettre {i:02}") for i in range(55)])
+        mailbox.append_many("Sent", [_plain("Réponse envoyée")])
+    sign_in(page, mail_user)
+    page.evaluate("window.__noReload = true")
+    list_title = page.get_by_role("heading", level=1)
+    expect(list_title).to_have_text("Boîte de réception")
+
+    page.get_by_role("link", name="Plus anciens").click()
+    expect(page.locator("li.message").first).to_contain_text("Lettre 04")
+    expect(page).to_have_url(re.compile(r"page=2"))
+    expect(list_title).to_be_focused()
+
+    page.get_by_role("navigation", name="Dossiers").get_by_role("link", name="Envoyés").click()
+    expect(list_title).to_have_text("Envoyés")
+    expect(page.locator("li.message")).to_have_count(1)
+    expect(page).to_have_url(re.compile(r"folder=Sent"))
+    expect(page).to_have_title(re.compile(r"^Envoyés"))
+    expect(page.locator("a.folder[aria-current=page]")).to_contain_text("Envoyés")
+    assert page.evaluate("window.__noReload") is True  # no page load: only the list was swapped
+
+    page.go_back()  # the previous list comes back from the server, whole
+    expect(list_title).to_have_text("Boîte de réception")
+    expect(page.locator("li.message").first).to_contain_text("Lettre 04")
+    expect(page.locator("a.folder[aria-current=page]")).to_contain_text("Boîte de réception")

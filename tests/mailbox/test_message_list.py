@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -60,9 +61,37 @@ def test_dates_today_show_the_time_and_older_ones_the_date(signed_in_client, ima
     with imap(user) as mailbox:
         mailbox.append("INBOX", build(subject="Ancien"), when=datetime(2019, 3, 14, 9, 30, tzinfo=UTC))
         mailbox.append("INBOX", build(subject="Récent"))
+        mailbox.append("INBOX", build(subject="Ancien aussi"), when=datetime(2019, 3, 14, 17, 0, tzinfo=UTC))
     html = signed_in_client.get("/mail/").content.decode()
-    assert "14/03/2019" in html
+    assert html.count("14/03/2019") == 2
     assert 'datetime="2019-03-14T09:30:00' in html
+    assert re.search(r'<time datetime="[^"]+">\d\d:\d\d</time>', html)  # today: the time
+
+
+def test_sent_and_drafts_show_whom_it_was_written_to(signed_in_client, put_mail):
+    user = signed_in_client.mail_user
+    put_mail(user, [build(subject="Compte rendu", sender=user.email, to="Bob Durand <bob@example.fr>, eve@example.fr")],
+             folder="Sent")
+    put_mail(user, [build(subject="Brouillon", sender=user.email, to="Zoé <zoe@example.fr>")], folder="Drafts")
+    sent = signed_in_client.get("/mail/", {"folder": "Sent"}).content.decode()
+    assert '<span class="sender">À : Bob Durand, eve@example.fr</span>' in sent
+    drafts = signed_in_client.get("/mail/", {"folder": "Drafts"}).content.decode()
+    assert '<span class="sender">À : Zoé</span>' in drafts
+    found = signed_in_client.get("/mail/", {"q": "Compte rendu"}).content.decode()
+    assert "À : Bob Durand" in found  # a search across folders shows Sent rows the same way
+
+
+def test_links_get_the_list_alone_but_the_back_button_gets_the_whole_page(signed_in_client, put_mail):
+    put_mail(signed_in_client.mail_user, [build(subject="Nouveau")])
+    swapped = signed_in_client.get("/mail/", {"folder": "INBOX"}, HTTP_HX_REQUEST="true", HTTP_HX_BOOSTED="true")
+    html = swapped.content.decode()
+    assert "<html" not in html and "Nouveau" in html
+    assert html.startswith("<title>Boîte de réception · Webmail</title>")  # htmx sets the tab's title
+    assert 'class="folders" hx-boost="true" hx-target="#message-list"' in html
+    restored = signed_in_client.get("/mail/", {"folder": "INBOX"}, HTTP_HX_REQUEST="true",
+                                    HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert "<html" in restored.content.decode()
+    assert "HX-History-Restore-Request" in restored["Vary"]
 
 
 def test_htmx_request_gets_the_polling_fragment_with_folder_counts(signed_in_client, put_mail):

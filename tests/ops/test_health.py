@@ -40,7 +40,7 @@ def test_readyz_is_ready_when_database_redis_and_a_worker_run_beats_heartbeat(cl
 def test_readyz_is_unavailable_when_redis_is_unreachable(client, settings):
     heartbeat()
     closed = f"redis://127.0.0.1:{free_port()}/0"
-    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": closed}}
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": closed}}
     response = client.get("/readyz")
     assert response.status_code == 503
     body = response.json()

@@ -22,6 +22,14 @@ class ImapBackend(ModelBackend):
         # ServerUnreachable propagates: the view tells "server unreachable", not "wrong password".
         return remember_account(email, password)
 
+    def get_user(self, user_id):
+        """The signed-in user of each request, with the mail account every page needs (one query)."""
+        try:
+            user = get_user_model()._default_manager.select_related("mail_account").get(pk=user_id)
+        except get_user_model().DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
 
 @sensitive_variables("password")
 def remember_account(email: str, password: str):

@@ -14,6 +14,9 @@ class MailAccount(models.Model):
     encrypted_password = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped whenever the outbox gets something new to show (webmail/outbox/toasts.py): pages skip
+    # the outbox query while the session knows nothing changed since it last found nothing.
+    outbox_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     def __str__(self) -> str:
         return self.email

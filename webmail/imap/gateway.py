@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 
 from django.conf import settings
 from imapclient import IMAPClient
@@ -184,9 +186,6 @@ def _text(value: bytes | str | None) -> str:
     if value is None:
         return ""
     if isinstance(value, bytes):
-        from email.errors import HeaderParseError
-        from email.header import decode_header, make_header
-
         raw = value.decode("utf-8", "replace")
         if "=?" not in raw:  # no encoded word: skip the (slow) header machinery, 50 rows × 4 fields a page
             return raw

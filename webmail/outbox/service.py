@@ -21,10 +21,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from webmail.accounts.mail import open_mailbox
+from webmail.accounts.models import MailAccount
 from webmail.compose import building
 from webmail.compose.models import Composition
 from webmail.compose.service import discard_draft_copy, drafts_folder, save_draft, sent_folder
@@ -77,10 +78,17 @@ def queue(composition: Composition, *, send_at: datetime | None = None, schedule
             recipients=building.envelope_recipients(composition), subject=composition.subject,
             scheduled=scheduled,
         )
+        _outbox_changed(composition.user)
         if _due_soon(deadline):
             transaction.on_commit(lambda: _dispatch(outbox.pk, deadline))
     _event("scheduled" if scheduled else "queued", outbox, deadline=deadline.isoformat())
     return outbox
+
+
+def _outbox_changed(user) -> None:
+    """Pages that found nothing to show in the outbox look again (see toasts.toast_context).
+    Called in the transaction that makes the change, so no page sees one without the other."""
+    MailAccount.objects.filter(user=user).update(outbox_version=F("outbox_version") + 1)
 
 
 def _due_soon(deadline: datetime) -> bool:
@@ -139,9 +147,12 @@ def cancel(user, pk: int) -> CancelOutcome:
 def send_now(user, pk: int) -> bool:
     """'Envoyer maintenant' from Programmés."""
     now = timezone.now()
-    moved = OutboxMessage.objects.filter(pk=pk, user=user, state=State.PENDING).update(
-        deadline=now, dispatched_at=now
-    )
+    with transaction.atomic():
+        moved = OutboxMessage.objects.filter(pk=pk, user=user, state=State.PENDING).update(
+            deadline=now, dispatched_at=now
+        )
+        if moved:
+            _outbox_changed(user)
     if moved:
         _event("send_now", pk)
         enqueue(pk, now)
@@ -154,7 +165,10 @@ def reschedule(user, pk: int, at: datetime) -> bool:
     message = OutboxMessage.objects.filter(pk=pk, user=user, state=State.PENDING, scheduled=True).first()
     if message is None:
         return False
-    moved = OutboxMessage.objects.filter(pk=pk, state=State.PENDING).update(deadline=at, dispatched_at=None)
+    with transaction.atomic():
+        moved = OutboxMessage.objects.filter(pk=pk, state=State.PENDING).update(deadline=at, dispatched_at=None)
+        if moved:
+            _outbox_changed(user)
     if moved:
         _revoke(message.task_id)
         _event("rescheduled", pk, deadline=at.isoformat())
@@ -346,6 +360,12 @@ def visible_for(user) -> list[OutboxMessage]:
         .defer("raw")
         .order_by("deadline")[:10]
     )
+
+
+def next_deadline(user) -> datetime | None:
+    """When the soonest message still waiting in the outbox is due (None when none waits)."""
+    pending = OutboxMessage.objects.filter(user=user, state__in=[State.PENDING, State.SENDING])
+    return pending.aggregate(soonest=Min("deadline"))["soonest"]
 
 
 def in_flight(user) -> list[OutboxMessage]:

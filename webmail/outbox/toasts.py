@@ -35,9 +35,46 @@ def _kind(message: OutboxMessage) -> str:
     return str(message.state)
 
 
-def toast_context(user) -> dict:
-    now = timezone.now()
+# Session key: [outbox_version, due] saved when the outbox had nothing to show and nothing will
+# until `due` (a scheduled message's time, or null for never).
+QUIET = "outbox_quiet"
+
+
+def toast_context(request) -> dict:
+    """The toasts of the signed-in user, on every page.
+
+    Most pages are shown while the outbox has nothing to say; remembering that in the session
+    saves the outbox query (the costliest part of the page chrome). Anything that gives the outbox
+    something to show bumps `MailAccount.outbox_version` in the same transaction, and that version
+    is read with the user at the start of the request, before the query: a change that commits
+    after the query leaves the session holding an old version, so the next page looks again.
+    """
+    user, now = request.user, timezone.now()
+    version = _outbox_version(user)
+    if version is not None and _still_quiet(request.session.get(QUIET), version, now):
+        return _context(user, [], now)
     visible = service.visible_for(user)
+    if version is not None and not visible:
+        due = service.next_deadline(user)
+        quiet = [version, due.timestamp() if due else None]
+        if request.session.get(QUIET) != quiet:
+            request.session[QUIET] = quiet
+    return _context(user, visible, now)
+
+
+def _outbox_version(user) -> int | None:
+    account = getattr(user, "mail_account", None)  # select_related by the auth backend
+    return account.outbox_version if account is not None else None
+
+
+def _still_quiet(saved, version: int, now) -> bool:
+    if not isinstance(saved, list) or len(saved) != 2 or saved[0] != version:
+        return False
+    due = saved[1]
+    return due is None or now.timestamp() < due
+
+
+def _context(user, visible: list[OutboxMessage], now) -> dict:
     hours = Preferences.for_user(user).office_hours() if any(m.scheduled for m in visible) else None
     toasts = [
         Toast(m, _kind(m), max(0, int((m.deadline - now).total_seconds() * 1000)),

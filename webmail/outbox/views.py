@@ -20,7 +20,7 @@ from webmail.preferences.models import Preferences
 @require_GET
 def toasts(request: HttpRequest) -> HttpResponse:
     """Polled while something is in flight; 204 when nothing changed, so focus stays on Annuler."""
-    context = toast_context(request.user)
+    context = toast_context(request)
     if request.GET.get("v") == context["version"]:
         return HttpResponse(status=204)
     return render(request, "outbox/_toasts.html", context)
@@ -43,7 +43,7 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     service.dismiss(request.user, pk)
     if request.htmx:
-        return render(request, "outbox/_toasts.html", toast_context(request.user))
+        return render(request, "outbox/_toasts.html", toast_context(request))
     return redirect(request.POST.get("next") or "mailbox:home")
 
 

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 register = template.Library()
 
@@ -52,66 +53,129 @@ def message_rows(context) -> str:
 
     This loop is the hot path of the list page: Django's template engine spends ~0.5 ms on each
     row's dozen tags, more than the IMAP fetch of the whole page, so rows are built here with
-    escape() and one format string (same markup and escaping; labels translated once per page).
+    escape() and one format string (same markup and escaping). What is the same on every row
+    (labels, badges, a folder's URL part) is translated and escaped once per page.
     """
     listing, current = context["listing"], context["current"]
-    star, unread, answered, attachment = _("Star"), _("Unread:"), _("Answered"), _("Has attachment")
+    # In Sent and Drafts, people look for whom they wrote to, not for themselves.
+    outgoing = {f.name for f in context.get("folders") or () if f.kind in ("\\Sent", "\\Drafts")}
+    star = escape(_("Star"))
+    unread_label = f'<span class="visually-hidden">{escape(_("Unread:"))} </span>'
+    answered_badge = _BADGE.format("answered", escape(_("Answered")), "↩")
+    attachment_badge = _BADGE.format("attachment", escape(_("Has attachment")), "📎")
     no_subject, no_sender, select = _("(no subject)"), _("(unknown sender)"), _("Select “%(subject)s”")
-    message_url = reverse("mailbox:message", args=[1])[: -len("1/")]
+    to = _("To: %(recipients)s")
+    message_url = escape(reverse("mailbox:message", args=[1])[: -len("1/")])
     dates = _DateFormatter()
+    folders: dict[str, tuple[str, str]] = {}  # name -> (escaped, URL-quoted: no HTML specials)
     html = []
     for row in listing.rows:
         m, folder = row.message, row.folder
+        if folder not in folders:
+            folders[folder] = (escape(folder), quote(folder, safe=""))
+        folder_html, folder_url = folders[folder]
         subject = m.subject or no_subject
+        if folder in outgoing and m.to:
+            who = to % {"recipients": ", ".join(m.to)}
+        else:
+            who = m.sender_name or m.sender_email or no_sender
         badges = ""
         if listing.searching and folder != current:
-            badges += f'<span class="badge folder-badge">{escape(folder)}</span>'
+            badges += f'<span class="badge folder-badge">{folder_html}</span>'
         if m.answered:
-            badges += _BADGE.format("answered", escape(answered), "↩")
+            badges += answered_badge
         if m.has_attachment:
-            badges += _BADGE.format("attachment", escape(attachment), "📎")
+            badges += attachment_badge
         html.append(
             _ROW.format(
                 unread="" if m.seen else " unread",
                 uid=m.uid,
-                folder=escape(folder),
+                folder=folder_html,
                 select=escape(select % {"subject": subject}),
                 star_on=" on" if m.flagged else "",
                 star_action="unstar" if m.flagged else "star",
                 pressed="true" if m.flagged else "false",
                 star_icon="★" if m.flagged else "☆",
-                star=escape(star),
-                href=escape(f"{message_url}{m.uid}/?folder={quote(folder, safe='')}"),
-                sender=escape(m.sender_name or m.sender_email or no_sender),
-                unread_label="" if m.seen else f'<span class="visually-hidden">{escape(unread)} </span>',
+                star=star,
+                href=f"{message_url}{m.uid}/?folder={folder_url}",
+                sender=escape(who),
+                unread_label="" if m.seen else unread_label,
                 subject=escape(subject),
                 preview=f' <span class="preview">— {escape(m.preview)}</span>' if m.preview else "",
                 badges=badges,
                 iso=m.date.isoformat() if m.date else "",
-                date=escape(dates.short(m.date)),
+                date=dates.short(m.date),
             )
         )
-    return mark_safe("\n".join(html))  # every value above went through escape()
+    return mark_safe("\n".join(html))  # every text above went through escape(); numbers need not
+
+
+@register.simple_tag(takes_context=True)
+def folder_nav(context, oob: bool = False) -> str:
+    """The sidebar: "New message", the folders with their unread counts, "Manage folders".
+
+    On every page and in every HTMX list response (out of band), so built like the rows: one
+    format string per folder instead of a template loop (~1 ms less per page).
+    """
+    current = context.get("current")
+    folder_url = reverse("mailbox:folder")
+    items = []
+    for f in context.get("folders") or ():
+        if not f.selectable:
+            continue
+        active = f.name == current
+        count = ""
+        if f.unseen:
+            label = ngettext("%(n)s unread", "%(n)s unread", f.unseen) % {"n": f.unseen}
+            count = f'<span class="count" aria-label="{escape(label)}">{f.unseen}</span>'
+        items.append(
+            _FOLDER.format(
+                depth=f.depth or 0,
+                href=escape(f"{folder_url}?folder={quote(f.name, safe='')}"),
+                icon=escape(f.icon),
+                active=" active" if active else "",
+                current=' aria-current="page"' if active else "",
+                label=escape(f.label),
+                count=count,
+            )
+        )
+    return mark_safe(  # every value went through escape() or is a number
+        _FOLDER_NAV.format(
+            oob=' hx-swap-oob="true"' if oob else "",
+            compose_url=escape(reverse("compose:new")),
+            compose=escape(_("New message")),
+            folders="\n".join(items),
+            # Beside a message list, folder links swap only the list (HTMX, history kept).
+            boost=_BOOST if "listing" in context else "",
+            manage_url=escape(reverse("mailbox:folders")),
+            manage=escape(_("Manage folders")),
+        )
+    )
 
 
 class _DateFormatter:
-    """short_date for many rows: the clock and the formats are looked up once."""
+    """short_date for many rows, escaped: the clock, zone and formats are looked up once, and a
+    day seen on an earlier row is not formatted again."""
 
     def __init__(self) -> None:
-        self.today = timezone.localtime().date()
+        self.zone = timezone.get_current_timezone()
+        self.today = timezone.now().astimezone(self.zone).date()
         self.short_format = formats.get_format("SHORT_DATE_FORMAT")
+        self.days: dict = {}
 
     def short(self, value: datetime | None) -> str:
         if value is None:
             return ""
-        if timezone.is_naive(value):
+        if value.tzinfo is None:
             value = timezone.make_aware(value, timezone.get_default_timezone())
-        local = timezone.localtime(value)
-        if local.date() == self.today:
-            return dateformat.time_format(local, "H:i")
-        if local.year == self.today.year:
-            return dateformat.format(local, "j M")
-        return dateformat.format(local, self.short_format)
+        local = value.astimezone(self.zone)
+        day = local.date()
+        if day == self.today:
+            return f"{local:%H:%M}"
+        if day not in self.days:
+            pattern = "j M" if day.year == self.today.year else self.short_format
+            self.days[day] = escape(dateformat.format(local, pattern))
+        return self.days[day]
 
 
 def escape(value) -> str:
@@ -132,4 +196,16 @@ _ROW = (
     '<span class="summary">{unread_label}<span class="subject">{subject}</span>{preview}</span></a>'
     '<span class="meta">{badges}<time datetime="{iso}">{date}</time></span>'
     "</li>"
+)
+_FOLDER = (
+    '<li class="depth-{depth}"><a href="{href}" class="folder icon-{icon}{active}"{current}>'
+    '<span class="folder-name">{label}</span>{count}</a></li>'
+)
+_BOOST = ' hx-boost="true" hx-target="#message-list" hx-swap="outerHTML"'
+_FOLDER_NAV = (
+    '<div id="folder-nav"{oob}>'
+    '<a class="button primary compose-button" href="{compose_url}">{compose}</a>'
+    '<ul class="folders"{boost}>{folders}</ul>'
+    '<p class="folder-tools"><a href="{manage_url}">{manage}</a></p>'
+    "</div>"
 )

@@ -58,12 +58,13 @@ def _list_context(request: HttpRequest, query: QueryDict) -> dict:
 
 
 @require_GET
-@vary_on_headers("HX-Request")
+@vary_on_headers("HX-Request", "HX-History-Restore-Request")
 @handles_bad_input
 def folder(request: HttpRequest) -> HttpResponse:
     context = _list_context(request, request.GET)
-    template = "mailbox/_message_list.html" if request.htmx else "mailbox/folder.html"
-    return render(request, template, context)
+    # Folder and page links swap the list in place; a history restore (back button) needs the page.
+    fragment = request.htmx and not request.htmx.history_restore_request
+    return render(request, "mailbox/_message_list.html" if fragment else "mailbox/folder.html", context)
 
 
 @require_GET

@@ -10,4 +10,4 @@ def outbox_toasts(context) -> dict:
     request = context["request"]
     if not request.user.is_authenticated:
         return {"toasts": [], "polling": False, "version": ""}
-    return {**toast_context(request.user), "csrf_token": context.get("csrf_token"), "request": request}
+    return {**toast_context(request), "csrf_token": context.get("csrf_token"), "request": request}
