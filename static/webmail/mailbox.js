@@ -98,12 +98,13 @@
   });
 
   // After the list is replaced (poll or action), put the cursor back on the same message. After
-  // a folder or page link, the new list is a new page: focus its heading, as a page load would.
+  // a boosted link (folder, page, message, back to the list) the content is a new page: focus its
+  // heading, as a page load would.
   document.addEventListener("htmx:afterSettle", function (event) {
     if (event.detail.boosted) {
       cursorUid = null;
-      const title = document.getElementById("list-title");
-      if (title) title.focus();
+      const heading = document.querySelector("#message-subject, #list-title");
+      if (heading) heading.focus();
       return;
     }
     const row = cursorRow();

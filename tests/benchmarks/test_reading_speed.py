@@ -127,7 +127,7 @@ def test_list_and_reading_pane_speed(signed_in_client, dovecot, imap, production
 
         # A click on a folder or page link asks for the list alone (and the sidebar, out of band).
         def swap_page(number):
-            return view_page(number, HTTP_HX_REQUEST="true", HTTP_HX_BOOSTED="true")
+            return view_page(number, HTTP_HX_REQUEST="true", HTTP_HX_BOOSTED="true", HTTP_HX_TARGET="message-list")
 
         def view_open(folder=folder, uid=uid):
             response = signed_in_client.get(f"/mail/{uid}/", {"folder": folder})

@@ -144,3 +144,28 @@ def test_folder_and_page_links_swap_only_the_list_and_keep_history(page, mail_us
     expect(list_title).to_have_text("Boîte de réception")
     expect(page.locator("li.message").first).to_contain_text("Lettre 04")
     expect(page.locator("a.folder[aria-current=page]")).to_contain_text("Boîte de réception")
+
+
+def test_opening_a_message_and_going_back_do_not_reload_the_page(page, mail_user, imap):
+    with imap(mail_user) as mailbox:
+        mailbox.append_many("INBOX", [_plain("Premier"), _plain("Deuxième")])
+    sign_in(page, mail_user)
+    page.evaluate("window.__noReload = true")
+    inbox = page.get_by_role("navigation", name="Dossiers").get_by_role("link", name=re.compile("Boîte de réception"))
+    expect(inbox).to_contain_text("2")  # two unread
+
+    page.get_by_role("link", name=re.compile("Deuxième")).click()
+    subject = page.get_by_role("heading", level=1, name="Deuxième")
+    expect(subject).to_be_focused()
+    expect(page).to_have_url(re.compile(r"/mail/\d+/"))
+    expect(page.locator(".reading")).to_contain_text("Texte de Deuxième")
+    expect(inbox).to_contain_text("1")  # the sidebar came with the message: one unread left
+
+    page.keyboard.press("u")
+    expect(page.get_by_role("heading", level=1, name="Boîte de réception")).to_be_focused()
+    expect(page.locator("li.message.unread")).to_have_count(1)
+    page.go_back()
+    expect(subject).to_be_visible()
+    page.go_forward()
+    expect(page.get_by_role("heading", level=1, name="Boîte de réception")).to_be_visible()
+    assert page.evaluate("window.__noReload") is True

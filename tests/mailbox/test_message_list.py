@@ -83,7 +83,8 @@ def test_sent_and_drafts_show_whom_it_was_written_to(signed_in_client, put_mail)
 
 def test_links_get_the_list_alone_but_the_back_button_gets_the_whole_page(signed_in_client, put_mail):
     put_mail(signed_in_client.mail_user, [build(subject="Nouveau")])
-    swapped = signed_in_client.get("/mail/", {"folder": "INBOX"}, HTTP_HX_REQUEST="true", HTTP_HX_BOOSTED="true")
+    swapped = signed_in_client.get("/mail/", {"folder": "INBOX"}, HTTP_HX_REQUEST="true", HTTP_HX_BOOSTED="true",
+                                   HTTP_HX_TARGET="message-list")
     html = swapped.content.decode()
     assert "<html" not in html and "Nouveau" in html
     assert html.startswith("<title>Boîte de réception · Webmail</title>")  # htmx sets the tab's title
@@ -91,17 +92,21 @@ def test_links_get_the_list_alone_but_the_back_button_gets_the_whole_page(signed
     restored = signed_in_client.get("/mail/", {"folder": "INBOX"}, HTTP_HX_REQUEST="true",
                                     HTTP_HX_HISTORY_RESTORE_REQUEST="true")
     assert "<html" in restored.content.decode()
-    assert "HX-History-Restore-Request" in restored["Vary"]
+    assert "HX-Target" in restored["Vary"]
+    from_a_message = signed_in_client.get("/mail/", {"folder": "INBOX"}, HTTP_HX_REQUEST="true",
+                                          HTTP_HX_BOOSTED="true", HTTP_HX_TARGET="main")
+    assert '<main id="main"' in from_a_message.content.decode()  # "Back to Inbox" swaps #main
 
 
 def test_htmx_request_gets_the_polling_fragment_with_folder_counts(signed_in_client, put_mail):
     put_mail(signed_in_client.mail_user, [build(subject="Nouveau")])
-    response = signed_in_client.get("/mail/", {"folder": "INBOX"}, HTTP_HX_REQUEST="true")
+    response = signed_in_client.get("/mail/", {"folder": "INBOX"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="message-list")
     html = response.content.decode()
     assert "<html" not in html
     assert 'hx-trigger="every 30s"' in html and "Nouveau" in html
     assert 'id="folder-nav" hx-swap-oob="true"' in html
-    page2 = signed_in_client.get("/mail/", {"page": 1, "q": "Nouveau"}, HTTP_HX_REQUEST="true").content.decode()
+    page2 = signed_in_client.get("/mail/", {"page": 1, "q": "Nouveau"}, HTTP_HX_REQUEST="true",
+                                 HTTP_HX_TARGET="message-list").content.decode()
     assert "every 30s" not in page2  # search results are not polled
 
 

@@ -20,6 +20,8 @@ from webmail.mailbox.forms import SearchForm, is_search
 from webmail.mailbox.listing import PageNotFound, folder_listing, search_listing
 from webmail.mailbox.views.common import BadRequest, folder_param, handles_bad_input, page_param, refuse
 
+LIST_ID = "message-list"  # the list's element id, sent by htmx as HX-Target
+
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
@@ -58,12 +60,13 @@ def _list_context(request: HttpRequest, query: QueryDict) -> dict:
 
 
 @require_GET
-@vary_on_headers("HX-Request", "HX-History-Restore-Request")
+@vary_on_headers("HX-Request", "HX-Target")
 @handles_bad_input
 def folder(request: HttpRequest) -> HttpResponse:
     context = _list_context(request, request.GET)
-    # Folder and page links swap the list in place; a history restore (back button) needs the page.
-    fragment = request.htmx and not request.htmx.history_restore_request
+    # The list alone for what swaps the list (polling, folder and page links); the whole page for
+    # everything else, e.g. a history restore (back button) or "Back to Inbox" from a message.
+    fragment = request.htmx and request.htmx.target == LIST_ID
     return render(request, "mailbox/_message_list.html" if fragment else "mailbox/folder.html", context)
 
 
