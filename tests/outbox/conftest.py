@@ -80,16 +80,9 @@ def messages_in(imap, user, folder: str = "INBOX", criteria=None):
 
 
 def flush_broker(url: str) -> None:
-    """Redis loses everything (tasks, bindings), then clients reconnect as after a Redis restart.
-
-    A real restart drops every connection, and Celery declares its queues again on reconnect; a
-    FLUSHDB under live connections does not, so we declare the queue as that reconnect would.
-    """
+    """Redis loses everything (queued tasks included) under live connections, as with a FLUSHALL
+    or a restart without persistence. Nothing is declared again: Celery publishes tasks for a direct
+    queue through the nameless exchange (no binding to lose), so later tasks still reach workers."""
     import redis
 
-    from webmail.celery import app
-
     redis.Redis.from_url(url).flushdb()
-    with app.connection_for_write() as connection:
-        for queue in app.amqp.queues.values():
-            queue(connection.default_channel).declare()

@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import redis
 from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 
@@ -89,6 +90,18 @@ def test_broker_flushed_the_sweeper_sends_it_once(alice, bob, smtp_server, isola
         sweep.delay()
         time.sleep(0.5)
     assert len(smtp_server.messages_with_id(outbox.message_id)) == 1
+
+
+def test_tasks_still_reach_the_queue_after_redis_lost_its_keys(isolated_redis):
+    """A FLUSHALL (or an eviction) under a live connection: the next hand-over is not dropped
+    (Celery routes it by queue name, not through kombu's bindings, which Redis lost too)."""
+    broker = redis.Redis.from_url(isolated_redis)
+    with app.producer_or_acquire() as producer:  # one connection, which remembers what it declared
+        deliver.apply_async((1,), producer=producer)
+        assert broker.llen("celery") == 1
+        broker.flushdb()
+        deliver.apply_async((2,), producer=producer)
+    assert broker.llen("celery") == 1
 
 
 @pytest.fixture
