@@ -119,6 +119,14 @@ def test_every_page_but_sign_in_requires_a_session(client, url):
     assert response.url.startswith(LOGIN)
 
 
+@pytest.mark.parametrize("url,target", [("/mail/", "message-list"), ("/envoi/toasts/", "toasts")])
+def test_a_poll_after_the_session_ended_sends_the_whole_window_to_sign_in(signed_in_client, url, target):
+    signed_in_client.post("/compte/deconnexion/")
+    response = signed_in_client.get(url, HTTP_HX_REQUEST="true", HTTP_HX_TARGET=target)
+    assert response.status_code == 200 and response.content == b""
+    assert response["HX-Redirect"].startswith(LOGIN + "?next=")
+
+
 def test_sign_in_sends_back_to_the_page_asked_for(client, mail_user):
     response = client.post(
         LOGIN + "?next=/mail/%3Ffolder%3DSent", {"email": mail_user.email, "password": mail_user.password,

@@ -169,3 +169,12 @@ def test_opening_a_message_and_going_back_do_not_reload_the_page(page, mail_user
     page.go_forward()
     expect(page.get_by_role("heading", level=1, name="Boîte de réception")).to_be_visible()
     assert page.evaluate("window.__noReload") is True
+
+
+def test_a_link_after_the_session_ended_goes_to_sign_in_whole(page, mail_user):
+    sign_in(page, mail_user)
+    page.context.clear_cookies()  # the session ended (signed out elsewhere, expired)
+    page.get_by_role("navigation", name="Dossiers").get_by_role("link", name=re.compile("Envoyés")).click()
+    page.wait_for_url(re.compile(r"/compte/connexion/\?next="))
+    expect(page.get_by_role("button", name="Se connecter")).to_be_visible()
+    expect(page.locator(".sidebar")).to_have_count(0)  # a sign-in page, not one inside the mail layout

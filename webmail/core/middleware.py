@@ -1,10 +1,13 @@
-"""A strict Content-Security-Policy for every page (Django 5.2 has none built in).
+"""Project middleware: a strict Content-Security-Policy for every page (Django 5.2 has none built
+in), and sign-in enforcement that also suits HTMX requests.
 
 Pages load only our own scripts, styles and images; mail bodies are shown in sandboxed iframes
 whose documents get an even stricter policy of their own (see the mailbox app).
 """
 
 from django.conf import settings
+from django.contrib.auth import middleware as auth_middleware
+from django_htmx.http import HttpResponseClientRedirect
 
 POLICY = "; ".join(
     [
@@ -33,4 +36,16 @@ class ContentSecurityPolicyMiddleware:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         if settings.DEBUG:
             response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Django's, plus: an HTMX request whose session has ended (the list's poll, a folder link)
+    sends the whole window to the sign-in page, instead of swapping that page into a part of
+    the current one."""
+
+    def handle_no_permission(self, request, view_func):
+        response = super().handle_no_permission(request, view_func)
+        if getattr(request, "htmx", False):
+            return HttpResponseClientRedirect(response.url)
         return response
