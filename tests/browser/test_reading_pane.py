@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 
 import pytest
 from playwright.sync_api import expect
@@ -21,6 +22,7 @@ PNG = bytes.fromhex(
 def _html_mail() -> bytes:
     message = EmailMessage()
     message["Subject"], message["From"], message["To"] = "Lettre illustrée", "Claire <claire@example.fr>", "a@b.test"
+    message["Date"], message["Message-ID"] = formatdate(localtime=True), make_msgid(domain="example.fr")
     message.set_content("version texte")
     message.add_alternative('<p>Bonjour <b>illustré</b><img src="cid:pixel@x" alt="pixel">'
                             '<img src="https://tracker.example/open.gif" alt=""></p>', subtype="html")
@@ -31,6 +33,7 @@ def _html_mail() -> bytes:
 def _plain(subject: str) -> bytes:
     message = EmailMessage()
     message["Subject"], message["From"], message["To"] = subject, "Bob <bob@example.test>", "a@b.test"
+    message["Date"], message["Message-ID"] = formatdate(localtime=True), make_msgid(domain="example.test")
     message.set_content(f"Texte de {subject}")
     return message.as_bytes()
 

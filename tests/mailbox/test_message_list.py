@@ -131,6 +131,15 @@ def test_sidebar_has_the_compose_and_manage_links(signed_in_client):
     assert 'href="/dossiers/"' in html
 
 
+def test_move_offers_every_folder_but_the_one_on_screen(signed_in_client, put_mail):
+    put_mail(signed_in_client.mail_user, [build(subject="À ranger")])
+    html = signed_in_client.get("/mail/").content.decode()
+    options = re.findall(r'<option value="([^"]+)">', html.split('name="target"', 1)[1].split("</select>", 1)[0])
+    assert "INBOX" not in options and {"Archive", "Trash", "Sent"} <= set(options)
+    found = signed_in_client.get("/mail/", {"q": "ranger"}).content.decode()  # results span folders
+    assert '<option value="INBOX">' in found
+
+
 def test_a_kept_selection_still_sees_mail_added_or_removed_elsewhere(mail_user, imap, put_mail):
     put_mail(mail_user, [build(subject=f"m{i}") for i in range(3)])
     with imap(mail_user) as reader, imap(mail_user) as other:

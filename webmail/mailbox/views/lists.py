@@ -55,7 +55,8 @@ def _list_context(request: HttpRequest, query: QueryDict) -> dict:
         "search_form": form,
         "base_query": base.urlencode(),
         "list_url": f"{reverse('mailbox:folder')}?{query.urlencode()}",
-        "move_targets": [f for f in folders if f.selectable],
+        # Moving to the folder on screen does nothing; search results may come from any folder.
+        "move_targets": [f for f in folders if f.selectable and (form is not None or f.name != name)],
     }
 
 
