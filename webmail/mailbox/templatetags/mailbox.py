@@ -13,22 +13,6 @@ register = template.Library()
 
 
 @register.filter
-def short_date(value: datetime | None) -> str:
-    """Today: the time; this year: day and month; older: the full date, in the active language."""
-    if value is None:
-        return ""
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, timezone.get_default_timezone())
-    local = timezone.localtime(value)
-    now = timezone.localtime()
-    if local.date() == now.date():
-        return formats.time_format(local, "H:i")
-    if local.year == now.year:
-        return formats.date_format(local, "j M")
-    return formats.date_format(local, "SHORT_DATE_FORMAT")
-
-
-@register.filter
 def first_index(page) -> int:
     return (page.number - 1) * page.per_page + 1 if page.total else 0
 
@@ -154,8 +138,9 @@ def folder_nav(context, oob: bool = False) -> str:
 
 
 class _DateFormatter:
-    """short_date for many rows, escaped: the clock, zone and formats are looked up once, and a
-    day seen on an earlier row is not formatted again."""
+    """Row dates, escaped (today: the time; this year: day and month; older: the short date).
+    The clock, zone and formats are looked up once; a day seen on an earlier row is not formatted
+    again."""
 
     def __init__(self) -> None:
         self.zone = timezone.get_current_timezone()
