@@ -141,6 +141,16 @@ def test_missing_message_is_a_404(signed_in_client, path):
     assert "n’existe plus" in response.content.decode()
 
 
+def test_a_message_gone_when_opened_in_place_gets_its_sentence_for_the_alert(signed_in_client):
+    """A row clicked after the message was deleted elsewhere: htmx does not swap a 404, mailbox.js
+    shows the sentence of the answer's role="alert" element."""
+    response = signed_in_client.get("/mail/999/", {"folder": "INBOX"}, HTTP_HX_REQUEST="true",
+                                    HTTP_HX_BOOSTED="true", HTTP_HX_TARGET="main")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert 'role="alert"' in html and "n’existe plus" in html and "<html" not in html
+
+
 def test_bad_references_are_4xx(signed_in_client, put_mail, uids):
     user = signed_in_client.mail_user
     put_mail(user, [build()])
