@@ -89,7 +89,7 @@ def test_a_check_switched_off_in_settings_no_longer_fires(signed_in_client):
 def test_sending_outside_office_hours_suggests_scheduling(signed_in_client):
     today = datetime.now(ZoneInfo("Europe/Paris")).weekday()
     other_days = [str(day) for day in range(7) if day != today]
-    signed_in_client.post("/parametres/", preferences_data(working_days=other_days))
+    signed_in_client.post("/parametres/", preferences_data(working_days=other_days, off_hours_nudge="on"))
     url = _new(signed_in_client)
     html = _post(signed_in_client, url, body="Bonjour Bob, merci pour hier.").content.decode()
     assert "Programmer pour" in html and "Il est" in html
