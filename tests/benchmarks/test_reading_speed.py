@@ -20,8 +20,11 @@ from email.utils import format_datetime
 import pytest
 from imapclient import IMAPClient
 
+from webmail.imap import gateway
+
 SIZES = (1_000, 10_000, 100_000)
 RUNS = 25
+LIST_STATUS = ("LIST", '""', '"*"', "RETURN", "(SPECIAL-USE STATUS (MESSAGES UNSEEN))")
 PAGE_ITEMS = [b"UID", b"FLAGS", b"ENVELOPE", b"INTERNALDATE", b"RFC822.SIZE", b"BODYSTRUCTURE", b"PREVIEW"]
 
 pytestmark = [pytest.mark.imap, pytest.mark.django_db]
@@ -88,6 +91,12 @@ def production_rendering():
     Template._render = instrumented
 
 
+def _forget_shown_pages():
+    for idle in gateway.pool._idle.values():
+        for mailbox in idle:
+            mailbox._shown.clear()
+
+
 def test_list_and_reading_pane_speed(signed_in_client, dovecot, imap, production_rendering):
     user = signed_in_client.mail_user
     with imap(user) as mailbox:
@@ -119,24 +128,33 @@ def test_list_and_reading_pane_speed(signed_in_client, dovecot, imap, production
         def raw_open(uid=uid):
             raw.fetch([uid], [b"FLAGS", b"BODY[]"])
 
-        def view_page(number, folder=folder, **headers):
+        # A page not shown since the folder was selected costs a FETCH of its rows; shown again
+        # (a poll, "back to the list", a reload) a FETCH of their flags only. `again=False` makes
+        # the pooled connection forget the pages it showed before each request.
+        def view_page(number, again, folder=folder, **headers):
             def run():
+                if not again:
+                    _forget_shown_pages()
                 response = signed_in_client.get("/mail/", {"folder": folder, "page": number}, **headers)
                 assert response.status_code == 200
             return run
 
         # A click on a folder or page link asks for the list alone (and the sidebar, out of band).
-        def swap_page(number):
-            return view_page(number, HTTP_HX_REQUEST="true", HTTP_HX_BOOSTED="true", HTTP_HX_TARGET="message-list")
+        def swap_page(number, again):
+            return view_page(
+                number, again, HTTP_HX_REQUEST="true", HTTP_HX_BOOSTED="true", HTTP_HX_TARGET="message-list"
+            )
 
         def view_open(folder=folder, uid=uid):
             response = signed_in_client.get(f"/mail/{uid}/", {"folder": folder})
             assert response.status_code == 200
 
-        # The page also shows the folder list with counts: imapclient's way is LIST + STATUS each.
+        # The page also shows the folder list with its counts: one LIST-STATUS (RFC 5819), the
+        # command the view sends. imapclient has no method for it, so it goes through imaplib.
         def raw_folders():
-            for _flags, _delim, name in raw.list_folders():
-                raw.folder_status(name, [b"MESSAGES", b"UNSEEN"])
+            typ, _data = raw._imap._simple_command(*LIST_STATUS)
+            assert typ == "OK"
+            raw._imap.untagged_responses.clear()
 
         def with_folders(run):
             def both():
@@ -144,13 +162,15 @@ def test_list_and_reading_pane_speed(signed_in_client, dovecot, imap, production
                 raw_folders()
             return both
 
-        for label, view, baseline, full in (
-            ("list, page 1", view_page(1), raw_page(1), with_folders(raw_page(1))),
-            (f"list, page {deep}", view_page(deep), raw_page(deep), with_folders(raw_page(deep))),
-            ("link, page 1", swap_page(1), raw_page(1), with_folders(raw_page(1))),
-            (f"link, page {deep}", swap_page(deep), raw_page(deep), with_folders(raw_page(deep))),
-            ("open a message", view_open, raw_open, with_folders(raw_open)),
-        ):
+        cases = [
+            (f"{kind}, page {number}{', again' if again else ''}", show(number, again), raw_page(number))
+            for kind, show in (("list", view_page), ("link", swap_page))
+            for number in (1, deep)
+            for again in (False, True)
+        ]
+        cases.append(("open a message", view_open, raw_open))
+        for label, view, baseline in cases:
+            full = with_folders(baseline)
             view_ms, raw_ms, full_ms = _medians_ms(view, baseline, full)
             rows.append((size, label, view_ms, raw_ms, full_ms))
             if label == "list, page 1":
@@ -159,17 +179,18 @@ def test_list_and_reading_pane_speed(signed_in_client, dovecot, imap, production
 
     print(f"\n\nReading speed, median of {RUNS} requests through Django (server time).")
     print("raw = imapclient FETCH of the page (or message) on a connection with the folder selected;")
-    print("raw+folders = the same plus LIST and STATUS per folder (the page also shows folder counts).")
+    print("raw+folders = the same plus the LIST-STATUS of the folder counts (the page shows them too).")
     print("list = the whole page (first load, reload); link = a folder or page link: the list and")
-    print("the sidebar swapped in by HTMX.")
-    print(f"{'messages':>9} | {'what':<17} | {'view ms':>8} | {'raw ms':>7} | {'ratio':>6} | {'raw+folders':>11} | ratio")
+    print("the sidebar swapped in by HTMX. again = the page was shown before (poll, back to the list).")
+    print(f"{'messages':>9} | {'what':<24} | {'view ms':>8} | {'raw ms':>7} | {'ratio':>6} | {'raw+folders':>11} | ratio")
     for size, label, view_ms, raw_ms, full_ms in rows:
-        print(f"{size:>9,} | {label:<17} | {view_ms:8.2f} | {raw_ms:7.2f} | {view_ms / raw_ms:5.2f}x |"
+        print(f"{size:>9,} | {label:<24} | {view_ms:8.2f} | {raw_ms:7.2f} | {view_ms / raw_ms:5.2f}x |"
               f" {full_ms:11.2f} | {view_ms / full_ms:4.2f}x")
     growth = page1[SIZES[-1]] / page1[SIZES[0]]
     print(f"page 1 at {SIZES[-1]:,} / page 1 at {SIZES[0]:,}: {growth:.2f}x (target ≤ 1.2x)")
     for kind in ("list", "link"):
-        for name, index in (("raw", 3), ("raw+folders", 4)):
-            worst = max(r[2] / r[index] for r in rows if r[1].startswith(kind))
-            print(f"worst {kind} ratio against {name}: {worst:.2f}x (target ≤ 1.5x)")
+        for again in (False, True):
+            chosen = [r for r in rows if r[1].startswith(kind) and r[1].endswith("again") == again]
+            worst = " / ".join(f"{max(r[2] / r[index] for r in chosen):.2f}x" for index in (3, 4))
+            print(f"worst {kind}{' again' if again else ''} against raw / raw+folders: {worst} (target ≤ 1.5x)")
     print()

@@ -164,3 +164,31 @@ def test_folder_counts_come_from_one_list_status_command(signed_in_client, imap,
     with imap(user) as mailbox:
         counts = {f.name: (f.messages, f.unseen) for f in mailbox.folders()}
     assert counts["Reçus/Été"] == (2, 2) and counts["INBOX"] == (1, 1) and counts["Trash"] == (0, 0)
+
+
+def test_page_and_folders_answers_like_page_then_folders_and_leaves_the_connection_in_step(
+    mail_user, imap, put_mail
+):
+    put_mail(mail_user, [build(subject=f"m{i}") for i in range(60)])
+    put_mail(mail_user, [build(subject="archivé")], folder="Archive")
+    with imap(mail_user) as mailbox:
+        page, folders = mailbox.page_and_folders("INBOX", 2)
+        assert [m.subject for m in page.messages] == [f"m{i}" for i in range(9, -1, -1)]
+        assert folders == mailbox.folders()
+        counts = {f.name: (f.messages, f.unseen) for f in folders}
+        assert counts["INBOX"] == (60, 60) and counts["Archive"] == (1, 1)
+        # Both answers were read: the next commands get their own answers, not leftovers.
+        assert mailbox.page("INBOX", 1).messages[0].subject == "m59"
+        assert [m.subject for m in mailbox.page("Archive", 1).messages] == ["archivé"]
+
+
+def test_page_and_folders_of_an_empty_folder_and_without_list_status(mail_user, imap, put_mail, monkeypatch):
+    put_mail(mail_user, [build(subject="seul")])
+    with imap(mail_user) as mailbox:
+        page, folders = mailbox.page_and_folders("Junk", 1)
+        assert page.total == 0 and page.messages == [] and "INBOX" in {f.name for f in folders}
+    monkeypatch.setattr(gateway.IMAPClient, "has_capability", lambda self, cap: cap != "LIST-STATUS")
+    with imap(mail_user) as mailbox:
+        page, folders = mailbox.page_and_folders("INBOX", 1)
+        assert [m.subject for m in page.messages] == ["seul"]
+        assert {f.name: f.unseen for f in folders}["INBOX"] == 1  # from STATUS, folder by folder

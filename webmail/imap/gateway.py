@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
@@ -26,7 +26,8 @@ from django.conf import settings
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 from imapclient.imap_utf7 import decode as decode_utf7
-from imapclient.response_parser import parse_response
+from imapclient.imapclient import join_message_ids, seq_to_parenstr_upper
+from imapclient.response_parser import parse_fetch_response, parse_response
 
 SPECIAL_USES = ("\\Drafts", "\\Sent", "\\Archive", "\\Junk", "\\Trash")
 
@@ -213,6 +214,10 @@ def _has_attachment(structure) -> bool:
     return False
 
 
+# How many list rows a connection keeps for its selected folder (about 1 KB each).
+REMEMBERED_ROWS = 500
+
+
 class Mailbox:
     """A signed-in IMAP session. Methods speak folder names and UIDs."""
 
@@ -221,11 +226,17 @@ class Mailbox:
         self._selected: tuple[str, bool] | None = None
         self._selected_info: dict | None = None
         self.last_used = time.monotonic()
+        # Pages of the selected folder fetched since its SELECT, by sequence range (see `_page`).
+        self._shown: dict[tuple[int, int], list[Envelope]] = {}
 
     # Folders -------------------------------------------------------------------------------
     def folders(self) -> list[Folder]:
+        tag = self._send_list_status()
+        return self._folders(self._read_list_status(tag) if tag else None)
+
+    def _folders(self, listed) -> list[Folder]:
+        """Folders from a LIST-STATUS answer, or from LIST and a STATUS per folder when `listed` is None."""
         result = []
-        listed = self._list_with_status()
         folders, counts = listed if listed is not None else (self._client.list_folders(), None)
         for flags, delimiter, name in folders:
             flag_names = {f.decode() if isinstance(f, bytes) else f for f in flags}
@@ -246,20 +257,25 @@ class Mailbox:
         result.sort(key=lambda f: (f.name != "INBOX", order.get(f.special_use, len(order)), f.name.lower()))
         return result
 
-    def _list_with_status(self):
-        """Folders and their counts from one LIST-STATUS command (RFC 5819), or None without it.
+    def _send_list_status(self) -> str | None:
+        """Ask for the folders and their counts in one LIST-STATUS command (RFC 5819); returns its
+        tag, or None when the server lacks LIST-STATUS.
 
-        One round trip instead of a STATUS per folder: the folder list is on every page.
+        One round trip instead of a STATUS per folder: the folder list is on every page. Only sent
+        here, so that it can follow another command without waiting for it (`page_and_folders`).
         """
         if not self._client.has_capability("LIST-STATUS"):
             return None
         imap = self._client._imap
         for kind in ("LIST", "STATUS"):
             imap.untagged_responses.pop(kind, None)
+        return imap._command("LIST", '""', '"*"', "RETURN", "(SPECIAL-USE STATUS (MESSAGES UNSEEN))")
+
+    def _read_list_status(self, tag: str):
+        """The answer to `_send_list_status`: (LIST entries, counts by folder), or None if refused."""
+        imap = self._client._imap
         try:
-            typ, _data = imap._simple_command(
-                "LIST", '""', '"*"', "RETURN", "(SPECIAL-USE STATUS (MESSAGES UNSEEN))"
-            )
+            typ, _data = imap._command_complete("LIST", tag)
         except imaplib.IMAP4.error:  # a server that announces LIST-STATUS but refuses this form
             typ = "BAD"
         listed = imap.untagged_responses.pop("LIST", [])
@@ -314,6 +330,7 @@ class Mailbox:
         pending.pop("EXPUNGE", None)
         self._selected = (folder, False)
         self._selected_info = info
+        self._shown.clear()  # other folder, or sequence numbers that moved
         return info
 
     # Message list --------------------------------------------------------------------------
@@ -323,45 +340,106 @@ class Mailbox:
         Works on sequence numbers so the cost depends on the page size, not on the folder size:
         the server is asked only for the messages on the page.
         """
+        page, _folders = self._page(folder, number, per_page, with_folders=False)
+        return page
+
+    def page_and_folders(self, folder: str, number: int, per_page: int = 50) -> tuple[Page, list[Folder]]:
+        """`page()` and `folders()`, both on every list click, in one round trip.
+
+        The folder list is asked for right behind the page's FETCH without waiting for its answer
+        (pipelining, RFC 9051 section 5.5): the server counts the folders while this process parses
+        the page, instead of after.
+        """
+        return self._page(folder, number, per_page, with_folders=True)
+
+    def _page(self, folder: str, number: int, per_page: int, with_folders: bool):
+        """A page shown again since the last SELECT (a poll, "back to the list", a reload) costs a
+        FETCH of its flags only: no EXISTS or EXPUNGE came, so it holds the same messages, and all
+        a row shows but the flags never changes for a UID.
+        """
         info = self._select(folder, readonly=True)
         total = int(info.get(b"EXISTS", 0))
         uidvalidity = int(info.get(b"UIDVALIDITY", 0))
         high = total - (number - 1) * per_page
         low = max(1, high - per_page + 1)
         if high < 1:
-            return Page(folder, uidvalidity, total, number, per_page, [])
-        envelopes = self._fetch_envelopes(list(range(low, high + 1)), by_uid=False)
+            return Page(folder, uidvalidity, total, number, per_page, []), self.folders() if with_folders else None
+        envelopes, listed = None, None
+        if (low, high) in self._shown:
+            envelopes, listed = self._refresh_flags(low, high, with_folders)
+        if envelopes is None:  # not shown since the last SELECT (or, defensively, a row went missing)
+            which = list(range(low, high + 1))
+            envelopes, fetched = self._fetch_envelopes(which, by_uid=False, with_folders=with_folders and not listed)
+            listed = listed or fetched
+            self._remember(low, high, envelopes)
         envelopes.sort(key=lambda e: e.uid, reverse=True)
-        return Page(folder, uidvalidity, total, number, per_page, envelopes)
+        folders = self._folders(listed) if with_folders else None
+        return Page(folder, uidvalidity, total, number, per_page, envelopes), folders
+
+    def _refresh_flags(self, low: int, high: int, with_folders: bool):
+        """The rows shown for sequence numbers low..high with their flags fetched afresh (None if
+        the server names another message), and the LIST-STATUS answer when asked."""
+        imap = self._client._imap
+        fetch_tag = imap._command("FETCH", f"{low}:{high}", "(UID FLAGS)")
+        list_tag = self._send_list_status() if with_folders else None
+        answers = self._read_fetch(fetch_tag, by_uid=False)
+        listed = self._read_list_status(list_tag) if list_tag else None
+        shown = {e.uid: e for e in self._shown[(low, high)]}
+        rows = []
+        for number, values in answers.items():
+            if not low <= number <= high or b"FLAGS" not in values:
+                continue  # an unsolicited answer about another message
+            if values.get(b"UID") not in shown:
+                return None, listed
+            rows.append(replace(shown[values[b"UID"]], **_flag_fields(values[b"FLAGS"])))
+        return (rows if len(rows) == len(shown) else None), listed
+
+    def _remember(self, low: int, high: int, envelopes: list[Envelope]) -> None:
+        if sum(map(len, self._shown.values())) + len(envelopes) > REMEMBERED_ROWS:
+            self._shown.clear()
+        self._shown[(low, high)] = envelopes
 
     def envelopes(self, folder: str, uids: list[int]) -> list[Envelope]:
         self._select(folder, readonly=True)
         if not uids:
             return []
-        found = self._fetch_envelopes(uids, by_uid=True)
+        found, _listed = self._fetch_envelopes(uids, by_uid=True)
         return sorted(found, key=lambda e: e.uid, reverse=True)
 
-    def _fetch_envelopes(self, which, by_uid: bool) -> list[Envelope]:
+    def _fetch_envelopes(self, which, by_uid: bool, with_folders: bool = False):
+        """The list items of these messages; with `with_folders`, also the LIST-STATUS answer
+        (None without LIST-STATUS), its command sent right behind the FETCH."""
         items = [b"UID", b"FLAGS", b"ENVELOPE", b"INTERNALDATE", b"RFC822.SIZE", b"BODYSTRUCTURE"]
         preview = self._client.has_capability("PREVIEW") or self._client.has_capability("PREVIEW=FUZZY")
         items.append(b"PREVIEW" if preview else b"BODY.PEEK[TEXT]<0.300>")
-        self._client.use_uid = by_uid
-        try:
-            data = self._client.fetch(which, items)
-        finally:
-            self._client.use_uid = True
+        # imapclient's fetch() waits for its answer before returning, so the FETCH is sent here.
+        # Any failure below leaves answers unread: mailbox_for then discards the connection.
+        imap = self._client._imap
+        command = ["UID"] if by_uid else []
+        fetch_tag = imap._command(*command, "FETCH", join_message_ids(which), seq_to_parenstr_upper(items))
+        list_tag = self._send_list_status() if with_folders else None
+        answers = self._read_fetch(fetch_tag, by_uid)
+        listed = self._read_list_status(list_tag) if list_tag else None
         envelopes = []
-        for key, values in data.items():
+        for key, values in answers.items():
             if by_uid:  # imapclient keys UID FETCH results by UID and drops the UID item itself
                 values.setdefault(b"UID", key)
             # Skip unsolicited FETCH responses (flag updates from other sessions carry no ENVELOPE).
             if b"UID" in values and b"ENVELOPE" in values:
                 envelopes.append(self._envelope(values))
-        return envelopes
+        return envelopes, listed
+
+    def _read_fetch(self, tag: str, by_uid: bool) -> dict:
+        """The answer to a FETCH sent with imaplib's `_command`, parsed as imapclient's fetch() does."""
+        imap = self._client._imap
+        typ, data = imap._command_complete("FETCH", tag)
+        self._client._checkok("fetch", typ, data)
+        _typ, data = imap._untagged_response(typ, data, "FETCH")
+        return parse_fetch_response(data, self._client.normalise_times, by_uid)
 
     def _envelope(self, values: dict) -> Envelope:
         env = values.get(b"ENVELOPE")
-        flags = set(values.get(b"FLAGS", ()))
+        flags = values.get(b"FLAGS", ())
         sender_name = sender_email = ""
         to: tuple[str, ...] = ()
         subject = ""
@@ -386,9 +464,7 @@ class Mailbox:
             sender_email=sender_email,
             to=to,
             date=values.get(b"INTERNALDATE"),
-            seen=b"\\Seen" in flags,
-            flagged=b"\\Flagged" in flags,
-            answered=b"\\Answered" in flags,
+            **_flag_fields(flags),
             has_attachment=_has_attachment(values.get(b"BODYSTRUCTURE")),
             preview=" ".join(_text(preview).split())[:200],
             size=int(values.get(b"RFC822.SIZE", 0)),
@@ -503,6 +579,11 @@ class Mailbox:
             self._client.logout()
         except (OSError, IMAPClientError, imaplib.IMAP4.error):
             pass
+
+
+def _flag_fields(flags) -> dict[str, bool]:
+    """The Envelope fields that come from a message's FLAGS."""
+    return {"seen": b"\\Seen" in flags, "flagged": b"\\Flagged" in flags, "answered": b"\\Answered" in flags}
 
 
 def _cheap_preview(text: bytes) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from webmail.imap.gateway import Envelope, Mailbox
+from webmail.imap.gateway import Envelope, Folder, Mailbox
 
 PER_PAGE = 50
 # Across folders, results are merged by date; beyond this many per folder only the newest count.
@@ -40,11 +40,12 @@ class Listing:
         return max(1, -(-self.total // self.per_page))
 
 
-def folder_listing(mailbox: Mailbox, folder: str, number: int) -> Listing:
-    page = mailbox.page(folder, number, PER_PAGE)
+def folder_listing(mailbox: Mailbox, folder: str, number: int) -> tuple[Listing, list[Folder]]:
+    """A page of the folder, and the folder list that the page shows beside it (one round trip)."""
+    page, folders = mailbox.page_and_folders(folder, number, PER_PAGE)
     if number > page.pages:
         raise PageNotFound(number)
-    return Listing(folder, page.total, number, PER_PAGE, [Row(folder, m) for m in page.messages])
+    return Listing(folder, page.total, number, PER_PAGE, [Row(folder, m) for m in page.messages]), folders
 
 
 @dataclass(frozen=True)

@@ -36,12 +36,13 @@ def _list_context(request: HttpRequest, query: QueryDict) -> dict:
     if form is not None and not form.is_valid():
         raise BadRequest(" ".join(str(e) for errors in form.errors.values() for e in errors))
     with open_mailbox(request.user.mail_account) as mailbox:
-        folders = present(mailbox.folders())
         try:
             if form is not None:
+                folders = present(mailbox.folders())
                 listing = search_listing(mailbox, form.criteria(bool(query.get("folder"))), name, number)
             else:
-                listing = folder_listing(mailbox, name, number)
+                listing, found = folder_listing(mailbox, name, number)
+                folders = present(found)
         except PageNotFound:
             raise BadRequest(_("This page does not exist."), status=404) from None
     base = query.copy()
