@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Debian packages the demo mail server, the tests and the translations need.
-SYSTEM_PACKAGES := dovecot-imapd dovecot-lmtpd redis-server chromium gettext
+SYSTEM_PACKAGES := dovecot-imapd dovecot-lmtpd redis-server chromium gettext procps
 PYTEST_ARGS ?=
 
 .PHONY: run test setup system-packages messages lint bench screenshots clean

@@ -1,5 +1,9 @@
+import subprocess
+
 import pytest
 from django.core.mail import EmailMessage
+
+from tests.mailbox.conftest import build
 
 pytestmark = [pytest.mark.imap, pytest.mark.django_db]
 
@@ -42,3 +46,13 @@ def test_mail_server_down_after_sign_in_gives_a_clear_503(signed_in_client, sett
     response = signed_in_client.get("/mail/")
     assert response.status_code == 503
     assert "ne répond pas" in response.content.decode()
+
+
+def test_a_pooled_connection_the_server_dropped_is_replaced_without_an_error(signed_in_client, dovecot, put_mail):
+    put_mail(signed_in_client.mail_user, [build(subject="Avant la coupure")])
+    assert signed_in_client.get("/mail/").status_code == 200  # the connection is now in the pool
+    # Kill the server's IMAP processes (a crash, an admin kicking users): every connection drops.
+    subprocess.run(["pkill", "-f", f"^dovecot-webmail-{dovecot.imap_port}/imap$"], check=True)
+    response = signed_in_client.get("/mail/")
+    assert response.status_code == 200 and "Avant la coupure" in response.content.decode()
+    assert signed_in_client.get("/mail/", {"folder": "Archive"}).status_code == 200

@@ -228,6 +228,7 @@ class Mailbox:
         self.last_used = time.monotonic()
         # Pages of the selected folder fetched since its SELECT, by sequence range (see `_page`).
         self._shown: dict[tuple[int, int], list[Envelope]] = {}
+        self._just_checked = False  # a NOOP was sent on taking this connection from the pool
 
     # Folders -------------------------------------------------------------------------------
     def folders(self) -> list[Folder]:
@@ -316,8 +317,10 @@ class Mailbox:
         `readonly` is kept for callers' sake.
         """
         pending = self._client._imap.untagged_responses
+        just_checked, self._just_checked = self._just_checked, False
         if self._selected is not None and self._selected[0] == folder and self._selected_info is not None:
-            self._client.noop()
+            if not just_checked:  # that NOOP's news are in `pending` already
+                self._client.noop()
             if "EXISTS" not in pending and "EXPUNGE" not in pending:
                 return self._selected_info
         try:
@@ -572,7 +575,10 @@ class Mailbox:
                 self.append(folder, raw, flags)
 
     def noop(self) -> None:
+        """Raises if the server dropped the connection. What it reports about the selected folder
+        (new or expunged mail) stays pending, so the next `_select` needs no NOOP of its own."""
         self._client.noop()
+        self._just_checked = True
 
     def logout(self) -> None:
         try:
@@ -643,15 +649,18 @@ pool = _Pool()
 def mailbox_for(email: str, password: str) -> Iterator[Mailbox]:
     """A signed-in Mailbox from the pool (or a new connection), returned to the pool after use.
 
-    A pooled connection that has been idle for a while is checked with NOOP first, and replaced
-    transparently if the server dropped it. A connection that fails during use is discarded.
+    A pooled connection is checked with NOOP first (the server may have dropped it: a restart, an
+    idle timeout, an admin kicking users) and replaced transparently if it is gone; the NOOP is
+    the one the kept selection needs anyway (`Mailbox._select`). A connection that fails during
+    use is discarded.
     """
     key = pool.key(email, password)
     mailbox = pool.take(key)
-    if mailbox is not None and time.monotonic() - mailbox.last_used > 30:
+    if mailbox is not None:
         try:
             mailbox.noop()
         except (TimeoutError, OSError, IMAPClientError, imaplib.IMAP4.error):
+            mailbox.logout()
             mailbox = None
     if mailbox is None:
         mailbox = Mailbox(_connect(email, password, ServerConfig.imap()))
