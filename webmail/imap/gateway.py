@@ -355,7 +355,7 @@ class Mailbox:
         """
         return self._page(folder, number, per_page, with_folders=True)
 
-    def _page(self, folder: str, number: int, per_page: int, with_folders: bool):
+    def _page(self, folder: str, number: int, per_page: int, with_folders: bool) -> tuple[Page, list[Folder] | None]:
         """A page shown again since the last SELECT (a poll, "back to the list", a reload) costs a
         FETCH of its flags only: no EXISTS or EXPUNGE came, so it holds the same messages, and all
         a row shows but the flags never changes for a UID.
