@@ -312,7 +312,9 @@ class Mailbox:
 
         SELECT costs grow with the folder on some servers (Dovecot's maildir: ~0.3 s at 100,000
         messages), so a folder that is already selected is only checked with NOOP, which makes the
-        server report new or expunged messages; if there are any, it is selected afresh. Folders are
+        server report new or expunged messages. New mail alone only raises the count (EXISTS): the
+        others keep their sequence numbers. After an expunge it is selected afresh (imaplib files
+        EXPUNGE and EXISTS apart, so their order, which decides the count, is lost). Folders are
         always selected read-write (reads use BODY.PEEK), so one selection serves every method.
         `readonly` is kept for callers' sake.
         """
@@ -321,7 +323,10 @@ class Mailbox:
         if self._selected is not None and self._selected[0] == folder and self._selected_info is not None:
             if not just_checked:  # that NOOP's news are in `pending` already
                 self._client.noop()
-            if "EXISTS" not in pending and "EXPUNGE" not in pending:
+            if "EXPUNGE" not in pending:
+                counts = pending.pop("EXISTS", None)
+                if counts:
+                    self._selected_info[b"EXISTS"] = int(counts[-1])
                 return self._selected_info
         try:
             info = self._client.select_folder(folder)
@@ -357,8 +362,8 @@ class Mailbox:
 
     def _page(self, folder: str, number: int, per_page: int, with_folders: bool) -> tuple[Page, list[Folder] | None]:
         """A page shown again since the last SELECT (a poll, "back to the list", a reload) costs a
-        FETCH of its flags only: no EXISTS or EXPUNGE came, so it holds the same messages, and all
-        a row shows but the flags never changes for a UID.
+        FETCH of its flags only: no EXPUNGE came, so its sequence numbers name the same messages,
+        and all a row shows but the flags never changes for a UID.
         """
         info = self._select(folder, readonly=True)
         total = int(info.get(b"EXISTS", 0))
