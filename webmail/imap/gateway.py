@@ -654,7 +654,7 @@ pool = _Pool()
 def mailbox_for(email: str, password: str) -> Iterator[Mailbox]:
     """A signed-in Mailbox from the pool (or a new connection), returned to the pool after use.
 
-    A pooled connection is checked with NOOP first (the server may have dropped it: a restart, an
+    A pooled connection is checked with NOOP first (the server may have dropped it: a crash, an
     idle timeout, an admin kicking users) and replaced transparently if it is gone; the NOOP is
     the one the kept selection needs anyway (`Mailbox._select`). A connection that fails during
     use is discarded.
