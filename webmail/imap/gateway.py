@@ -387,11 +387,7 @@ class Mailbox:
     def _refresh_flags(self, low: int, high: int, with_folders: bool):
         """The rows shown for sequence numbers low..high with their flags fetched afresh (None if
         the server names another message), and the LIST-STATUS answer when asked."""
-        imap = self._client._imap
-        fetch_tag = imap._command("FETCH", f"{low}:{high}", "(UID FLAGS)")
-        list_tag = self._send_list_status() if with_folders else None
-        answers = self._read_fetch(fetch_tag, by_uid=False)
-        listed = self._read_list_status(list_tag) if list_tag else None
+        answers, listed = self._fetch(["FETCH", f"{low}:{high}", "(UID FLAGS)"], False, with_folders)
         shown = {e.uid: e for e in self._shown[(low, high)]}
         rows = []
         for number, values in answers.items():
@@ -420,14 +416,10 @@ class Mailbox:
         items = [b"UID", b"FLAGS", b"ENVELOPE", b"INTERNALDATE", b"RFC822.SIZE", b"BODYSTRUCTURE"]
         preview = self._client.has_capability("PREVIEW") or self._client.has_capability("PREVIEW=FUZZY")
         items.append(b"PREVIEW" if preview else b"BODY.PEEK[TEXT]<0.300>")
-        # imapclient's fetch() waits for its answer before returning, so the FETCH is sent here.
-        # Any failure below leaves answers unread: mailbox_for then discards the connection.
-        imap = self._client._imap
         command = ["UID"] if by_uid else []
-        fetch_tag = imap._command(*command, "FETCH", join_message_ids(which), seq_to_parenstr_upper(items))
-        list_tag = self._send_list_status() if with_folders else None
-        answers = self._read_fetch(fetch_tag, by_uid)
-        listed = self._read_list_status(list_tag) if list_tag else None
+        answers, listed = self._fetch(
+            [*command, "FETCH", join_message_ids(which), seq_to_parenstr_upper(items)], by_uid, with_folders
+        )
         envelopes = []
         for key, values in answers.items():
             if by_uid:  # imapclient keys UID FETCH results by UID and drops the UID item itself
@@ -437,13 +429,22 @@ class Mailbox:
                 envelopes.append(self._envelope(values))
         return envelopes, listed
 
-    def _read_fetch(self, tag: str, by_uid: bool) -> dict:
-        """The answer to a FETCH sent with imaplib's `_command`, parsed as imapclient's fetch() does."""
+    def _fetch(self, command: list, by_uid: bool, with_folders: bool):
+        """Send a FETCH (`command`: imaplib's arguments) and, when asked, the LIST-STATUS right
+        behind it; return the FETCH answer parsed as imapclient's fetch() does, and the LIST-STATUS
+        answer (None without it).
+
+        imapclient's fetch() waits for its answer before returning, so the FETCH is sent here. Any
+        failure leaves answers unread: mailbox_for then discards the connection.
+        """
         imap = self._client._imap
-        typ, data = imap._command_complete("FETCH", tag)
+        fetch_tag = imap._command(*command)
+        list_tag = self._send_list_status() if with_folders else None
+        typ, data = imap._command_complete("FETCH", fetch_tag)
         self._client._checkok("fetch", typ, data)
         _typ, data = imap._untagged_response(typ, data, "FETCH")
-        return parse_fetch_response(data, self._client.normalise_times, by_uid)
+        answers = parse_fetch_response(data, self._client.normalise_times, by_uid)
+        return answers, self._read_list_status(list_tag) if list_tag else None
 
     def _envelope(self, values: dict) -> Envelope:
         env = values.get(b"ENVELOPE")
