@@ -100,3 +100,15 @@ def test_the_list_poll_shows_a_star_and_a_read_made_in_another_client(signed_in_
     html = poll.content.decode()
     assert 'class="message unread"' not in html and f'value="unstar:{uid}:INBOX"' in html
     assert 'class="count"' not in html.split('id="folder-nav"', 1)[1].split("</ul>", 1)[0]  # Inbox: no unread left
+
+
+def test_the_list_poll_shows_mail_that_arrived_since_the_last_poll(signed_in_client, imap, put_mail):
+    user = signed_in_client.mail_user
+    put_mail(user, [build(subject="Premier")])
+    poll = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "message-list"}
+    with imap(user) as other:  # another client delivers while the list's connection keeps INBOX selected
+        assert "Premier" in signed_in_client.get("/mail/", **poll).content.decode()
+        other.append("INBOX", build(subject="Arrivé entre deux"))
+        html = signed_in_client.get("/mail/", **poll).content.decode()
+    assert html.index("Arrivé entre deux") < html.index("Premier")
+    assert "1–2 sur 2" in html or "1–2 of 2" in html
