@@ -166,3 +166,22 @@ def test_bad_references_are_4xx(signed_in_client, put_mail, uids):
                                   "/dossiers/renommer/", "/dossiers/supprimer/"])
 def test_mutating_views_refuse_get(signed_in_client, path):
     assert signed_in_client.get(path).status_code == 405
+
+
+def test_mail_read_from_the_server_never_reaches_the_logs(signed_in_client, put_mail, uids, caplog):
+    """imapclient hands imaplib's trace of every command and answer to a DEBUG logger: a site that
+    turns DEBUG logging on must still not write people's mail into its logs."""
+    from webmail.imap import gateway
+
+    user = signed_in_client.mail_user
+    secret = "Contenu-confidentiel-7f3a"
+    put_mail(user, [build(subject=f"Objet {secret}", body=f"Le code est {secret}.")])
+    [uid] = uids(user)
+    gateway.pool.clear()  # a new connection: LOGIN, then the list, the message and its body
+    caplog.set_level("DEBUG")
+    assert secret in signed_in_client.get("/mail/").content.decode()
+    assert secret in _open(signed_in_client, uid).content.decode()
+    assert secret in signed_in_client.get(f"/mail/{uid}/corps/", {"folder": "INBOX"}).content.decode()
+    assert caplog.records  # DEBUG logging was on
+    assert secret not in caplog.text
+    assert user.password not in caplog.text

@@ -166,6 +166,13 @@ def _connect(email: str, password: str, config: ServerConfig) -> IMAPClient:
             ssl_context=config.ssl_context() if config.security == "tls" else None,
             timeout=config.timeout,
         )
+        # Dates as the server gives them, with their offset, instead of converted to this machine's
+        # local time without one: pages show them in the user's zone (and the list saves 0.2 ms).
+        client.normalise_times = False
+        # imapclient turns imaplib's trace fully on and hands it to a logger that drops it unless
+        # DEBUG logging is set up; imaplib formats every line it reads all the same (a list page's
+        # 36 KB answer: 0.7 ms). Off, the trace also cannot put mail or commands in a log.
+        client._imap.debug = 0
         if config.security == "starttls":
             client.starttls(config.ssl_context())
         client.login(email, password)
