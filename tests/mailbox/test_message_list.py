@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from datetime import UTC, datetime
 
 import pytest
 
+from tests.helpers import preferences_data
 from tests.mailbox.conftest import build
 from webmail.imap import gateway
 
@@ -66,6 +69,38 @@ def test_dates_today_show_the_time_and_older_ones_the_date(signed_in_client, ima
     assert html.count("14/03/2019") == 2
     assert 'datetime="2019-03-14T09:30:00' in html
     assert re.search(r'<time datetime="[^"]+">\d\d:\d\d</time>', html)  # today: the time
+
+
+@pytest.fixture
+def server_clock_in_tokyo():
+    """The web server's own local time zone set far from both UTC and the user's."""
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = "Asia/Tokyo"
+    time.tzset()
+    yield
+    if saved is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = saved
+    time.tzset()
+
+
+def test_dates_are_shown_in_the_users_time_zone_whatever_the_servers(
+    signed_in_client, imap, put_mail, uids, server_clock_in_tokyo
+):
+    user = signed_in_client.mail_user
+    late = datetime(2019, 3, 14, 23, 30, tzinfo=UTC)  # already the 15th in Paris, still the 14th in New York
+    with imap(user) as mailbox:
+        mailbox.append("INBOX", build(subject="Tard le soir", date=late), when=late)
+    [uid] = uids(user)
+    listing = signed_in_client.get("/mail/").content.decode()
+    assert "15/03/2019" in listing  # the default zone: Europe/Paris
+    assert re.search(r'<time datetime="2019-03-14T23:30:00\+00:00">', listing)  # the instant, with its offset
+    assert "15 mars 2019 00:30" in signed_in_client.get(f"/mail/{uid}/").content.decode()
+
+    signed_in_client.post("/parametres/", preferences_data(time_zone="America/New_York"))
+    assert "14/03/2019" in signed_in_client.get("/mail/").content.decode()
+    assert "14 mars 2019 19:30" in signed_in_client.get(f"/mail/{uid}/").content.decode()
 
 
 def test_sent_and_drafts_show_whom_it_was_written_to(signed_in_client, put_mail):

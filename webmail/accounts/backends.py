@@ -23,9 +23,10 @@ class ImapBackend(ModelBackend):
         return remember_account(email, password)
 
     def get_user(self, user_id):
-        """The signed-in user of each request, with the mail account every page needs (one query)."""
+        """The signed-in user of each request, with what every page needs (one query): the mail
+        account, and the preferences for the time zone the page's dates are shown in."""
         try:
-            user = get_user_model()._default_manager.select_related("mail_account").get(pk=user_id)
+            user = get_user_model()._default_manager.select_related("mail_account", "preferences").get(pk=user_id)
         except get_user_model().DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
