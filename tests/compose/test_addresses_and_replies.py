@@ -1,7 +1,8 @@
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
 from webmail.compose import replies
 from webmail.compose.addresses import parse_recipients, split_recipients
@@ -71,3 +72,12 @@ def test_signature_sits_above_the_quoted_text():
     with translation.override("fr"):
         body = replies.with_signature("", "Alice\nAtelier", replies.quoted_reply(_original()))
     assert body.index("-- \nAlice") < body.index("a écrit :") < body.index("> Ligne 1")
+
+
+def test_quoted_and_forwarded_dates_are_in_the_replying_users_time_zone():
+    late = _original(date=datetime(2026, 11, 20, 23, 30, tzinfo=UTC))  # already the 21st in Paris
+    with translation.override("fr"), timezone.override(ZoneInfo("Europe/Paris")):
+        assert replies.quoted_reply(late).startswith("Le 21 novembre 2026 00:30, Bob <bob@x.fr> a écrit :")
+        assert "Date : 21 novembre 2026 00:30" in replies.forwarded_block(late)
+    with translation.override("fr"), timezone.override(ZoneInfo("America/New_York")):
+        assert replies.quoted_reply(late).startswith("Le 20 novembre 2026 18:30,")

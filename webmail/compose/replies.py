@@ -2,7 +2,7 @@
 
 import re
 
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from webmail.mailbox.parse import Address, ParsedMessage
@@ -58,8 +58,13 @@ def _sender(original: ParsedMessage) -> str:
     return f"{first.name} <{first.email}>" if first.name else first.email
 
 
+def _when(original: ParsedMessage) -> str:
+    """The original's date in the replying user's time zone, as other webmails write it."""
+    return formats.date_format(timezone.localtime(original.date), "DATETIME_FORMAT") if original.date else ""
+
+
 def quoted_reply(original: ParsedMessage) -> str:
-    when = formats.date_format(original.date, "DATETIME_FORMAT") if original.date else ""
+    when = _when(original)
     attribution = _("On %(date)s, %(sender)s wrote:") % {"date": when, "sender": _sender(original)}
     text = original.text or ""
     quoted = "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
@@ -72,7 +77,7 @@ def forwarded_block(original: ParsedMessage) -> str:
         _("From: %(sender)s") % {"sender": _sender(original)},
     ]
     if original.date:
-        lines.append(_("Date: %(date)s") % {"date": formats.date_format(original.date, "DATETIME_FORMAT")})
+        lines.append(_("Date: %(date)s") % {"date": _when(original)})
     lines.append(_("Subject: %(subject)s") % {"subject": original.subject})
     if original.to:
         lines.append(_("To: %(recipients)s") % {"recipients": format_addresses(original.to)})
