@@ -14,9 +14,7 @@ class UserTimeZoneMiddleware:
 
     def __call__(self, request):
         zone = _zone_of(request.user)
-        if zone is None:
-            timezone.deactivate()
-        else:
+        if zone is not None:  # otherwise the default zone: each request ends with it (finally)
             timezone.activate(zone)
         try:
             return self.get_response(request)
