@@ -97,6 +97,8 @@ def test_dates_are_shown_in_the_users_time_zone_whatever_the_servers(
     assert "15/03/2019" in listing  # the default zone: Europe/Paris
     assert re.search(r'<time datetime="2019-03-14T23:30:00\+00:00">', listing)  # the instant, with its offset
     assert "15 mars 2019 00:30" in signed_in_client.get(f"/mail/{uid}/").content.decode()
+    reply = signed_in_client.get("/ecrire/", {"reply": uid, "folder": "INBOX"})
+    assert "Le 15 mars 2019 00:30, Claire Martin" in signed_in_client.get(reply.url).content.decode()
 
     signed_in_client.post("/parametres/", preferences_data(time_zone="America/New_York"))
     assert "14/03/2019" in signed_in_client.get("/mail/").content.decode()
@@ -227,3 +229,20 @@ def test_page_and_folders_of_an_empty_folder_and_without_list_status(mail_user, 
         page, folders = mailbox.page_and_folders("INBOX", 1)
         assert [m.subject for m in page.messages] == ["seul"]
         assert {f.name: f.unseen for f in folders}["INBOX"] == 1  # from STATUS, folder by folder
+
+
+def test_a_stored_time_zone_that_no_longer_exists_shows_dates_in_utc(signed_in_client, imap):
+    """Zones are checked when saved; one dropped from the time-zone database since must not break pages."""
+    from django.contrib.auth import get_user_model
+
+    from webmail.preferences.models import Preferences
+
+    user = signed_in_client.mail_user
+    late = datetime(2019, 3, 14, 23, 30, tzinfo=UTC)
+    with imap(user) as mailbox:
+        mailbox.append("INBOX", build(subject="Tard le soir", date=late), when=late)
+    owner = get_user_model().objects.get(username=user.email.lower())
+    Preferences.objects.update_or_create(user=owner, defaults={"time_zone": "Mars/Olympus_Mons"})
+    response = signed_in_client.get("/mail/")
+    assert response.status_code == 200
+    assert "14/03/2019" in response.content.decode()
