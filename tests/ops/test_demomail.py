@@ -4,6 +4,7 @@
 import os
 import signal
 import smtplib
+import socket
 import subprocess
 import sys
 import time
@@ -55,3 +56,14 @@ def test_demomail_serves_the_demo_accounts_and_stops_on_sigterm(tmp_path, settin
         process.wait(timeout=30)
     assert "Demo mail server stopped." in process.stdout.read()
     assert not PrivateDovecot(tmp_path / "demo-mail").pid_file.exists(), "the demo Dovecot was left running"
+
+
+def test_free_ports_lie_outside_the_range_the_kernel_gives_outgoing_connections():
+    """A port from that range can be taken by an outgoing connection before Dovecot binds it (seen
+    once: "imap-login: listen(127.0.0.1, 47103) failed: Address already in use")."""
+    low, high = map(int, Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    for _ in range(50):
+        port = free_port()
+        assert not low <= port <= high
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", port))  # and it is free

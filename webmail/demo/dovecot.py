@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -110,10 +111,21 @@ protocol imap {{
 """
 
 
+# Below Linux's range of ports for outgoing connections (32768–60999): a free port from that
+# range, as the kernel hands out for port 0, can be taken by any outgoing connection (to Redis,
+# PostgreSQL, IMAP...) before the server binds it, and the server then fails to start.
+_LISTEN_PORTS = range(20000, 32768)
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    for port in random.sample(_LISTEN_PORTS, 100):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port between {_LISTEN_PORTS.start} and {_LISTEN_PORTS.stop - 1}")
 
 
 def wait_for_port(port: int, timeout: float = 15.0) -> None:
