@@ -10,6 +10,8 @@ malformed and hostile test mail.
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,6 +88,25 @@ def test_literals_are_handed_to_the_parser_as_imapclient_does():
     assert parse_fetch(records, True)[7][b"BODY[]"] == b"Hello"
     # A literal record whose line does not end with its {size}.
     assert _our_tokens([(b"1 (BODY[] x", b"Hello")]) == _imapclient_tokens([(b"1 (BODY[] x", b"Hello")]) == "error"
+
+
+def test_a_line_that_fails_late_is_refused_without_backtracking():
+    """A tokenizer that backtracks tries such lines split in every way: each space doubles the
+    work (60 spaces: centuries). Run apart, so that a regression fails here instead of hanging."""
+    lines = [b" " * 60 + b'"', b'a "b" (c) ' * 60 + b"[", b" \t\r\n" * 60 + b'x"']
+    check = (
+        "from imapclient.exceptions import ProtocolError\n"
+        "from webmail.imap.responses import TokenSource\n"
+        f"for line in {lines!r}:\n"
+        "    try:\n"
+        "        list(TokenSource([line]))\n"
+        "    except ProtocolError:\n"
+        "        continue\n"
+        "    raise SystemExit(f'accepted {line!r}')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", check], cwd=Path(__file__).parents[2], timeout=60,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
 
 
 ALPHABET = [b" ", b"(", b")", b'"', b"\\", b"[", b"]", b"%", b"{", b"}", b"\r", b"\n", b"\t", b"\x00",

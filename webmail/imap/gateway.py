@@ -1,8 +1,9 @@
 """The one place that speaks IMAP.
 
 Everything else in the project calls the functions and `Mailbox` methods here and sees plain
-dataclasses, UIDs and folder names; only this module imports imapclient. Server failures become
-`MailServerError` subclasses that say whether trying again later could help.
+dataclasses, UIDs and folder names; only this package imports imapclient (responses.py parses
+FETCH answers for this module). Server failures become `MailServerError` subclasses that say
+whether trying again later could help.
 
 Connections are pooled per process and per account (see `mailbox_for`): signing in over TLS
 costs several round trips, which a click in the message list should not pay every time.
