@@ -57,15 +57,18 @@ class TokenSource:
             if isinstance(record, tuple):
                 line, self.current_literal = record
                 if not line.endswith(b"}"):
-                    raise ProtocolError(f"a literal without its {{size}}: {line!r}")
+                    raise ProtocolError(f"a literal without its {{size}}: {_short(line)}")
             else:
                 line, self.current_literal = record, None
             if _LINE.fullmatch(line) is None:
-                raise ProtocolError(f"unreadable response line: {line!r}")
+                raise ProtocolError(f"unreadable response line: {_short(line)}")
             tokens = _TOKEN.findall(line)
             if b"\\" in line:
                 tokens = [_ESCAPE.sub(rb"\1", token) if token[:1] == b'"' else token for token in tokens]
             yield from tokens
+
+
+_MISSING = object()
 
 
 def parse_fetch(records: list, uid_is_key: bool) -> defaultdict[int, dict]:
@@ -74,20 +77,20 @@ def parse_fetch(records: list, uid_is_key: bool) -> defaultdict[int, dict]:
     if records == [None]:
         return parsed
     source = TokenSource(records)
-    values = iter(_atoms(source))
+    values = _atoms(source)
     for number in values:
         message_id = sequence = _integer(number, "invalid message ID")
         items = next(values, _MISSING)
         if items is _MISSING:
             raise ProtocolError("unexpected EOF")
         if not isinstance(items, tuple):
-            raise ProtocolError(f"bad response type: {items!r}")
+            raise ProtocolError(f"bad response type: {_short(items)}")
         if len(items) % 2:
-            raise ProtocolError(f"uneven number of response items: {items!r}")
+            raise ProtocolError(f"uneven number of response items: {_short(items)}")
         found: dict = {b"SEQ": sequence}
         for name, value in zip(items[::2], items[1::2], strict=True):
             if not isinstance(name, bytes):
-                raise ProtocolError(f"bad item name: {name!r}")
+                raise ProtocolError(f"bad item name: {_short(name)}")
             name = name.upper()
             if name == b"UID":
                 uid = _integer(value, "invalid UID")
@@ -101,9 +104,6 @@ def parse_fetch(records: list, uid_is_key: bool) -> defaultdict[int, dict]:
     return parsed
 
 
-_MISSING = object()
-
-
 def _convert(name: bytes, value):
     """The item's value as imapclient gives it; a shape imapclient cannot convert (a broken
     server) is a ProtocolError, like the rest of a response that cannot be read."""
@@ -115,7 +115,7 @@ def _convert(name: bytes, value):
         if name in (b"BODY", b"BODYSTRUCTURE"):
             return BodyData.create(value)
     except (TypeError, IndexError, AttributeError, ValueError) as exc:
-        raise ProtocolError(f"unreadable {name.decode(errors='replace')}: {value!r}") from exc
+        raise ProtocolError(f"unreadable {name.decode(errors='replace')}: {_short(value)}") from exc
     return value
 
 
@@ -125,11 +125,17 @@ def _atoms(source: TokenSource) -> Iterator:
         for token in source:
             yield atom(source, token)
     except ValueError as exc:  # as imapclient's gen_parsed_response reports it
-        raise ProtocolError(f"{exc}: {token!r}") from exc
+        raise ProtocolError(f"{exc}: {_short(token)}") from exc
 
 
 def _integer(value, error: str) -> int:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise ProtocolError(f"{error}: {value!r}") from None
+        raise ProtocolError(f"{error}: {_short(value)}") from None
+
+
+def _short(value) -> str:
+    """The start of a value for an error message: enough to recognise it, not a whole message."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."
