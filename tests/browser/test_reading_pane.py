@@ -181,3 +181,35 @@ def test_a_link_after_the_session_ended_goes_to_sign_in_whole(page, mail_user):
     page.wait_for_url(re.compile(r"/compte/connexion/\?next="))
     expect(page.get_by_role("button", name="Se connecter")).to_be_visible()
     expect(page.locator(".sidebar")).to_have_count(0)  # a sign-in page, not one inside the mail layout
+
+
+def _long_html_mail_with_attachment() -> bytes:
+    message = EmailMessage()
+    message["Subject"], message["From"], message["To"] = "Lettre longue", "Claire <claire@example.fr>", "a@b.test"
+    message["Date"], message["Message-ID"] = formatdate(localtime=True), make_msgid(domain="example.fr")
+    message.set_content("version texte")
+    message.add_alternative("".join(f"<p>Paragraphe {i}</p>" for i in range(200)), subtype="html")
+    message.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="devis.pdf")
+    return message.as_bytes()
+
+
+def test_the_body_takes_the_room_the_pane_has_and_the_attachments_stay_in_view(page, mail_user, imap):
+    with imap(mail_user) as mailbox:
+        mailbox.append_many("INBOX", [_long_html_mail_with_attachment()])
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    sign_in(page, mail_user)
+    page.get_by_role("link", name=re.compile("Lettre longue")).click()
+    expect(page.frame_locator("iframe.message-body").get_by_text("Paragraphe 0", exact=True)).to_be_visible()
+    attachment = page.get_by_role("link", name=re.compile("devis.pdf"))
+    expect(attachment).to_be_in_viewport()
+    main_scrolls = "(m => m.scrollHeight > m.clientHeight + 1)(document.getElementById('main'))"
+    assert page.evaluate(main_scrolls) is False  # one scroll area: the body's own
+    body, pane = page.locator("iframe.message-body").bounding_box(), page.locator("#main").bounding_box()
+    assert body["height"] > 0.45 * pane["height"]  # what the headers leave, not a fixed box
+
+    # A short window: the body keeps a readable height and the pane scrolls to the attachments.
+    page.set_viewport_size({"width": 1280, "height": 420})
+    assert page.locator("iframe.message-body").bounding_box()["height"] >= 0.6 * 420 - 1
+    assert page.evaluate(main_scrolls) is True
+    attachment.scroll_into_view_if_needed()
+    expect(attachment).to_be_in_viewport()
