@@ -19,10 +19,16 @@ PNG = bytes.fromhex(
 )
 
 
-def _html_mail() -> bytes:
+def _message(subject: str, sender: str = "Claire <claire@example.fr>") -> EmailMessage:
+    """A well-formed message (Date and Message-ID: no "damaged message" notice) to add a body to."""
     message = EmailMessage()
-    message["Subject"], message["From"], message["To"] = "Lettre illustrée", "Claire <claire@example.fr>", "a@b.test"
-    message["Date"], message["Message-ID"] = formatdate(localtime=True), make_msgid(domain="example.fr")
+    message["Subject"], message["From"], message["To"] = subject, sender, "a@b.test"
+    message["Date"], message["Message-ID"] = formatdate(localtime=True), make_msgid(domain="example.test")
+    return message
+
+
+def _html_mail() -> bytes:
+    message = _message("Lettre illustrée")
     message.set_content("version texte")
     message.add_alternative('<p>Bonjour <b>illustré</b><img src="cid:pixel@x" alt="pixel">'
                             '<img src="https://tracker.example/open.gif" alt=""></p>', subtype="html")
@@ -31,9 +37,7 @@ def _html_mail() -> bytes:
 
 
 def _plain(subject: str) -> bytes:
-    message = EmailMessage()
-    message["Subject"], message["From"], message["To"] = subject, "Bob <bob@example.test>", "a@b.test"
-    message["Date"], message["Message-ID"] = formatdate(localtime=True), make_msgid(domain="example.test")
+    message = _message(subject, "Bob <bob@example.test>")
     message.set_content(f"Texte de {subject}")
     return message.as_bytes()
 
@@ -184,9 +188,7 @@ def test_a_link_after_the_session_ended_goes_to_sign_in_whole(page, mail_user):
 
 
 def _long_html_mail_with_attachment() -> bytes:
-    message = EmailMessage()
-    message["Subject"], message["From"], message["To"] = "Lettre longue", "Claire <claire@example.fr>", "a@b.test"
-    message["Date"], message["Message-ID"] = formatdate(localtime=True), make_msgid(domain="example.fr")
+    message = _message("Lettre longue")
     message.set_content("version texte")
     message.add_alternative("".join(f"<p>Paragraphe {i}</p>" for i in range(200)), subtype="html")
     message.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="devis.pdf")
