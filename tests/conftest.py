@@ -27,8 +27,10 @@ def pytest_addoption(parser):
 
 
 def _worker_index() -> int:
+    """This xdist worker's number, shifted by TEST_REDIS_DB_OFFSET so that two test runs on one
+    machine (two checkouts, two developers) use different Redis databases."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    return int(worker.removeprefix("gw") or 0)
+    return int(worker.removeprefix("gw") or 0) + int(os.environ.get("TEST_REDIS_DB_OFFSET", 0))
 
 
 @pytest.fixture(scope="session", autouse=True)

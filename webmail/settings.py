@@ -75,9 +75,13 @@ TEMPLATES = [
     },
 ]
 
+DATABASE_URL = env_str("DATABASE_URL")
+if not DATABASE_URL:
+    # The zero-setup default: a SQLite file in var/ (git-ignored), which a fresh clone lacks.
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'webmail.sqlite3'}",
+        DATABASE_URL or f"sqlite:///{VAR_DIR / 'webmail.sqlite3'}",
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
     )
 }

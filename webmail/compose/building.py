@@ -34,6 +34,13 @@ def build(composition: Composition, sender: str, message_id: str, *, for_draft: 
     return message
 
 
+def as_bytes(message: EmailMessage) -> bytes:
+    """The message as RFC 5322 bytes: CRLF line ends (RFC 5321 §2.3.8), which SMTP servers
+    require since the SMTP-smuggling fixes and IMAP APPEND expects. Django's default is bare LF;
+    smtplib converts str but sends bytes as given."""
+    return message.message().as_bytes(linesep="\r\n")
+
+
 def envelope_recipients(composition: Composition) -> list[str]:
     fields = (composition.to, composition.cc, composition.bcc)
     return [r.email for field in fields for r in parse_recipients(field).valid]

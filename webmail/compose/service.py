@@ -113,7 +113,7 @@ def save_draft(composition: Composition) -> None:
     message = building.build(composition, account.email, building.new_message_id(account.email), for_draft=True)
     with open_mailbox(account) as mailbox:
         folder = drafts_folder(mailbox)
-        new_uid = mailbox.append(folder, message.message().as_bytes(), flags=("\\Draft", "\\Seen"))
+        new_uid = mailbox.append(folder, building.as_bytes(message), flags=("\\Draft", "\\Seen"))
         if composition.draft_uid and composition.draft_uid != new_uid:
             mailbox.delete_permanently(folder, [composition.draft_uid])
     composition.draft_uid = new_uid

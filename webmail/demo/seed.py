@@ -6,6 +6,8 @@ from email.utils import make_msgid
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.utils import timezone
 
+from webmail.compose.building import as_bytes
+
 DEMO_DOMAIN = "demo.test"
 DEMO_USERS = {f"alice@{DEMO_DOMAIN}": "alice", f"bob@{DEMO_DOMAIN}": "bob"}
 
@@ -94,6 +96,6 @@ def seed_mailbox(email: str, password: str) -> int:
         messages = _messages(email)
         for message, age_hours, flags in messages:
             message.extra_headers.setdefault("Message-ID", make_msgid(domain=DEMO_DOMAIN))
-            mailbox.append("INBOX", message.message().as_bytes(), flags=flags,
+            mailbox.append("INBOX", as_bytes(message), flags=flags,
                            when=now - timedelta(hours=age_hours))
         return len(messages)

@@ -74,7 +74,7 @@ def queue(composition: Composition, *, send_at: datetime | None = None, schedule
             raise AlreadyInOutbox(composition.pk)
         outbox = OutboxMessage.objects.create(
             user=composition.user, composition=composition, deadline=deadline,
-            raw=message.message().as_bytes(), message_id=message_id, envelope_from=account.email,
+            raw=building.as_bytes(message), message_id=message_id, envelope_from=account.email,
             recipients=building.envelope_recipients(composition), subject=composition.subject,
             scheduled=scheduled,
         )
@@ -312,7 +312,7 @@ def _sent_copy(message: OutboxMessage) -> bytes:
     bcc = [r.email for r in parse_recipients(message.composition.bcc).valid]
     if not bcc:
         return raw
-    return f"Bcc: {', '.join(bcc)}\n".encode() + raw
+    return f"Bcc: {', '.join(bcc)}\r\n".encode() + raw
 
 
 def sweep() -> dict[str, int]:
