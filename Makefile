@@ -4,8 +4,10 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Debian packages the demo mail server, the tests and the translations need.
-SYSTEM_PACKAGES := dovecot-imapd dovecot-lmtpd redis-server chromium gettext procps
+# Debian packages the demo mail server, the tests and the translations need
+# postfix is the strict SMTP server the tests also send through: preseeded "No configuration", so
+# installing it writes no /etc/postfix/main.cf and starts nothing; the tests run private instances.
+SYSTEM_PACKAGES := dovecot-imapd dovecot-lmtpd postfix redis-server chromium gettext procps
 PYTEST_ARGS ?=
 
 .PHONY: run test setup system-packages messages lint bench screenshots clean
@@ -28,6 +30,7 @@ system-packages:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "Installing Debian packages:$$missing"; \
 	    export DEBIAN_FRONTEND=noninteractive; \
+	    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections; \
 	    apt-get install -y -qq $$missing || { apt-get update -qq && apt-get install -y -qq $$missing; } || exit 1; \
 	  else \
 	    echo "Please install these Debian packages:$$missing" >&2; exit 1; \

@@ -16,6 +16,7 @@ import redis
 from django.test.utils import override_settings
 
 from tests.helpers import OutboxBeat
+from tests.postfix import PrivatePostfix
 from webmail.demo.dovecot import PrivateDovecot
 from webmail.demo.smtp import SubmissionServer
 from webmail.imap import gateway
@@ -90,6 +91,34 @@ def mail_settings(settings, dovecot, smtp_server):
     settings.MAIL_TIMEOUT = 5
     yield settings
     gateway.pool.clear()
+
+
+@pytest.fixture(scope="session")
+def postfix_server(tmp_path_factory, dovecot):
+    """A private Postfix on this worker's Dovecot (see tests/postfix.py): strict submission with
+    AUTH, bare LF refused, delivery by LMTP. Starts in ~0.4 s, once per xdist worker."""
+    server = PrivatePostfix(tmp_path_factory.mktemp("postfix"), dovecot).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postfix_settings(mail_settings, postfix_server):
+    """Like mail_settings, but the webmail sends through Postfix instead of the demo SMTP server.
+
+    Request it instead of (or after) mail_settings; make_mail_user, signed_in_client, compose and
+    celery_worker work unchanged, so one test body can run against either server, e.g.
+    `@pytest.fixture(params=["mail_settings", "postfix_settings"])` + `request.getfixturevalue(...)`.
+    IMAP stays on the same Dovecot, where Postfix delivers. Yields Django's settings; request
+    `postfix_server` too for the running PrivatePostfix (its `.log()` / `.wait_for_log(regex)`
+    read the maillog: every refusal and delivery is there). Only addresses of example.test
+    (the accounts make_mail_user creates) are accepted; the first message to a new address
+    waits ~1 s while Postfix asks Dovecot whether it exists.
+    """
+    mail_settings.SMTP_HOST = postfix_server.host
+    mail_settings.SMTP_PORT = postfix_server.port
+    mail_settings.SMTP_SECURITY = "none"
+    yield mail_settings
 
 
 @dataclass

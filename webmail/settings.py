@@ -219,6 +219,9 @@ OUTBOX_DELAY_OVERRIDE: float | None = None
 # Initial values for a new user's settings page (tests pin the clock-dependent ones).
 PREFERENCES_DEFAULTS: dict = {}
 ATTACHMENTS_MAX_BYTES = env_int("ATTACHMENTS_MAX_BYTES", 25 * 1024 * 1024)
+# The largest message those attachments make once encoded: base64 (4/3) in lines of 76 plus CRLF,
+# and 1 MB for the text and headers. The SMTP server must accept this much (the demo one does).
+MESSAGE_MAX_BYTES = ATTACHMENTS_MAX_BYTES * 4 // 3 * 78 // 76 + 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CELERY_BEAT_SCHEDULE["forget-abandoned-compositions"] = {
     "task": "webmail.compose.tasks.forget_abandoned_compositions", "schedule": 24 * 3600.0,

@@ -82,7 +82,7 @@ def continue_draft(user, uid: int) -> Composition:
         return existing
     composition = Composition.objects.create(
         user=user, to=replies.format_addresses(draft.to), cc=replies.format_addresses(draft.cc), bcc=_header(raw, "Bcc"),
-        subject=draft.subject, body=draft.text or "", in_reply_to=draft.in_reply_to or "",
+        subject=draft.subject, body=(draft.text or "").rstrip("\r\n"), in_reply_to=draft.in_reply_to or "",
         references=" ".join(draft.references), draft_uid=uid,
     )
     _copy_attachments(raw, draft, composition)

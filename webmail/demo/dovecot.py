@@ -96,6 +96,13 @@ service lmtp {{
     mode = 0600
   }}
 }}
+service auth {{
+  # For a Postfix that authenticates its SMTP clients through this Dovecot (the tests' Postfix).
+  # Postfix runs as another user; anyone on this machine may already try passwords over IMAP.
+  unix_listener auth-postfix {{
+    mode = 0666
+  }}
+}}
 service anvil {{
   chroot =
   unix_listener anvil-auth-penalty {{
@@ -165,6 +172,11 @@ class PrivateDovecot:
         # Unix socket paths are limited to 108 bytes, so the sockets live under a short path.
         digest = hashlib.sha256(str(self.root).encode()).hexdigest()[:12]
         return Path(tempfile.gettempdir()) / f"webmail-dovecot-{digest}"
+
+    @property
+    def auth_socket(self) -> Path:
+        """Dovecot's SASL socket for Postfix (smtpd_sasl_type = dovecot)."""
+        return self.run_dir / "auth-postfix"
 
     @property
     def pid_file(self) -> Path:

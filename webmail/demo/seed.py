@@ -24,7 +24,8 @@ def _messages(to: str) -> list[tuple[EmailMessage, int, tuple[str, ...]]]:
         "Bienvenue dans votre webmail",
         "Bonjour,\n\nVotre messagerie est prête. Quelques astuces :\n\n"
         "- après « Envoyer », vous avez quelques secondes pour cliquer sur « Annuler » ;\n"
-        "- « Programmer l'envoi » remet votre message aux heures de bureau du destinataire ;\n"
+        "- « Programmer l'envoi » vous propose de l'envoyer plus tard, selon vos propres heures de bureau "
+        "(réglables dans Paramètres) ;\n"
         "- avant l'envoi, nous vérifions les pièces jointes oubliées et les objets vides.\n\n"
         "Bonne journée,\nL'équipe",
         "L'équipe Webmail <bienvenue@demo.test>",

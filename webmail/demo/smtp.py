@@ -17,6 +17,7 @@ from email.parser import BytesHeaderParser
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from django.conf import settings
 
 from webmail.demo.dovecot import PrivateDovecot, free_port, wait_for_port
 
@@ -46,12 +47,13 @@ class _Handler:
         data = envelope.original_content or envelope.content
         try:
             with smtplib.LMTP("127.0.0.1", self.server.dovecot.lmtp_port, timeout=20) as lmtp:
-                refused = lmtp.sendmail(envelope.mail_from, envelope.rcpt_tos, data)
+                # One transaction per recipient: LMTP answers DATA once per recipient, and smtplib
+                # reads only one answer, so a message to two people failed as a whole.
+                for recipient in envelope.rcpt_tos:
+                    lmtp.sendmail(envelope.mail_from, [recipient], data)
         except (OSError, smtplib.SMTPException) as exc:
             log.warning("LMTP delivery failed: %s", exc.__class__.__name__)
             return "451 4.3.0 Delivery to the mail store failed, try again later"
-        if refused:
-            return "451 4.3.0 Some recipients could not be delivered"
         headers = BytesHeaderParser().parsebytes(data)
         with self.server.lock:
             self.server.deliveries.append(
@@ -68,6 +70,9 @@ class SubmissionServer:
     lock: threading.Lock = field(default_factory=threading.Lock)
     # A container serving other containers sets "0.0.0.0".
     host: str = "127.0.0.1"
+    # The largest message accepted (advertised as SIZE; larger ones get a permanent 552); None:
+    # settings.MESSAGE_MAX_BYTES. Tests of a refused message set a small one.
+    data_size_limit: int | None = None
 
     def __post_init__(self) -> None:
         self.port = self.port or free_port()
@@ -89,6 +94,8 @@ class SubmissionServer:
             authenticator=self._authenticate,
             auth_required=True,
             auth_require_tls=False,  # demo and tests only; production uses the operator's real server
+            # aiosmtpd's default (32 MiB) is smaller than settings.MESSAGE_MAX_BYTES
+            data_size_limit=self.data_size_limit or settings.MESSAGE_MAX_BYTES,
             ready_timeout=10,
         )
         self._controller.start()
