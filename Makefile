@@ -4,13 +4,18 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Debian packages the demo mail server, the tests and the translations need
-# postfix is the strict SMTP server the tests also send through: preseeded "No configuration", so
-# installing it writes no /etc/postfix/main.cf and starts nothing; the tests run private instances.
-SYSTEM_PACKAGES := dovecot-imapd dovecot-lmtpd postfix redis-server chromium gettext procps
+# Debian packages the webmail, its demo mail server and the translations need.
+SYSTEM_PACKAGES := dovecot-imapd dovecot-lmtpd redis-server gettext procps
+# The tests also drive Chromium and send through a strict Postfix. Postfix is preseeded "No
+# configuration": installing it writes no /etc/postfix/main.cf and starts nothing (the tests run
+# private instances).
+TEST_PACKAGES := postfix chromium
 PYTEST_ARGS ?=
 
 .PHONY: run test setup system-packages messages lint bench screenshots clean
+
+# Target-specific: the packages reach `system-packages` when it runs as a prerequisite of these.
+test screenshots: SYSTEM_PACKAGES += $(TEST_PACKAGES)
 
 run: setup
 	$(PY) manage.py migrate --noinput

@@ -27,6 +27,24 @@ def pytest_addoption(parser):
     parser.addoption("--screenshots", default="", help="folder where browser tests save documentation screenshots")
 
 
+def pytest_terminal_summary(terminalreporter):
+    """The sending round trip's totals (tests/outbox/test_round_trip.py), one line per SMTP server."""
+    totals: dict[str, dict[str, float]] = {}
+    for report in terminalreporter.stats.get("passed", []):
+        for key, value in getattr(report, "user_properties", []):
+            if key == "round_trip":
+                server = totals.setdefault(value["server"], {"cases": 0, "messages": 0, "bytes": 0, "attachments": 0})
+                server["cases"] += 1
+                for field in ("messages", "bytes", "attachments"):
+                    server[field] += value[field]
+    for server, t in sorted(totals.items()):
+        terminalreporter.write_line(
+            f"round trip via {server}: {t['cases']} messages written, {t['messages']} copies read back "
+            f"(recipients and Envoyés), {t['bytes'] / 1e6:.1f} MB checked, {t['attachments']} attachments "
+            "with equal SHA-256"
+        )
+
+
 def _worker_index() -> int:
     """This xdist worker's number, shifted by TEST_REDIS_DB_OFFSET so that two test runs on one
     machine (two checkouts, two developers) use different Redis databases."""

@@ -21,7 +21,9 @@ pytestmark = [pytest.mark.imap, pytest.mark.redis]
 
 def test_rundemo_serves_the_demo_inbox_and_stops_cleanly(tmp_path, isolated_redis):
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("IMAP_", "SMTP_", "DATABASE_URL"))}
+    # Without PYTHONUNBUFFERED, as on a machine that does not set it: the banner must still arrive.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("IMAP_", "SMTP_", "DATABASE_URL", "PYTHONUNBUFFERED"))}
     env.update(
         WEBMAIL_VAR_DIR=str(tmp_path), REDIS_URL=isolated_redis, DEMO_IMAP_PORT=str(free_port()),
         DEMO_LMTP_PORT=str(free_port()), DEMO_SMTP_PORT=str(free_port()),

@@ -96,3 +96,6 @@ class Command(BaseCommand):
             lines.append("")
         lines.append("  Press Ctrl-C to stop everything.")
         self.stdout.write(self.style.SUCCESS("\n".join(lines)))
+        # Written to a pipe (`make run | tee`, an IDE's console, CI) Python buffers stdout, and the
+        # URL would only show up when everything stops.
+        self.stdout.flush()
