@@ -31,6 +31,7 @@ from imapclient.imapclient import join_message_ids, seq_to_parenstr_upper
 from imapclient.response_parser import parse_response
 
 from webmail.imap.responses import parse_fetch
+from webmail.mailbox.parse import SUMMARY_FIELDS, subject_and_date
 
 SPECIAL_USES = ("\\Drafts", "\\Sent", "\\Archive", "\\Junk", "\\Trash")
 
@@ -100,7 +101,7 @@ class Folder:
 @dataclass(frozen=True)
 class Envelope:
     uid: int
-    subject: str
+    subject: str  # subject and date: `parse.subject_and_date`, as the reading pane shows them
     sender_name: str
     sender_email: str
     to: tuple[str, ...]
@@ -134,6 +135,8 @@ class RawMessage:
     uidvalidity: int
     flags: frozenset[str]
     raw: bytes
+    subject: str = ""  # subject and date: `parse.subject_and_date`, as the message list shows them
+    date: datetime | None = None
 
     @property
     def seen(self) -> bool:
@@ -424,7 +427,7 @@ class Mailbox:
     def _fetch_envelopes(self, which, by_uid: bool, with_folders: bool = False):
         """The list items of these messages; with `with_folders`, also the LIST-STATUS answer
         (None without LIST-STATUS), its command sent right behind the FETCH."""
-        items = [b"UID", b"FLAGS", b"ENVELOPE", b"INTERNALDATE", b"RFC822.SIZE", b"BODYSTRUCTURE"]
+        items = [b"UID", b"FLAGS", b"ENVELOPE", b"INTERNALDATE", b"RFC822.SIZE", b"BODYSTRUCTURE", _SUMMARY_ITEM]
         preview = self._client.has_capability("PREVIEW") or self._client.has_capability("PREVIEW=FUZZY")
         items.append(b"PREVIEW" if preview else b"BODY.PEEK[TEXT]<0.300>")
         command = ["UID"] if by_uid else []
@@ -462,9 +465,7 @@ class Mailbox:
         flags = values.get(b"FLAGS", ())
         sender_name = sender_email = ""
         to: tuple[str, ...] = ()
-        subject = ""
         if env is not None:
-            subject = _text(env.subject)
             if env.from_:
                 first = env.from_[0]
                 sender_name = _text(first.name)
@@ -477,13 +478,14 @@ class Mailbox:
             preview = preview[-1]
         if preview is None:
             preview = _cheap_preview(values.get(b"BODY[TEXT]<0>", b""))
+        subject, date = subject_and_date(_summary_fields(values), values.get(b"INTERNALDATE"))
         return Envelope(
             uid=int(values[b"UID"]),
             subject=subject,
             sender_name=sender_name,
             sender_email=sender_email,
             to=to,
-            date=values.get(b"INTERNALDATE"),
+            date=date,
             **_flag_fields(flags),
             has_attachment=_has_attachment(values.get(b"BODYSTRUCTURE")),
             preview=" ".join(_text(preview).split())[:200],
@@ -556,19 +558,22 @@ class Mailbox:
         """
         info = self._select(folder, readonly=not mark_seen)
         item = b"BODY[]" if mark_seen else b"BODY.PEEK[]"
-        data = self._client.fetch([uid], [b"FLAGS", item])
+        data = self._client.fetch([uid], [b"FLAGS", b"INTERNALDATE", _SUMMARY_ITEM, item])
         values = data.get(uid)
         if values is None or b"BODY[]" not in values:
             return None
         flags = {f.decode() if isinstance(f, bytes) else f for f in values.get(b"FLAGS", ())}
         if mark_seen:
             flags.add("\\Seen")  # FLAGS may be reported before the fetch set it
+        subject, date = subject_and_date(_summary_fields(values), values.get(b"INTERNALDATE"))
         return RawMessage(
             folder=folder,
             uid=uid,
             uidvalidity=int(info.get(b"UIDVALIDITY", 0)),
             flags=frozenset(flags),
             raw=values[b"BODY[]"],
+            subject=subject,
+            date=date,
         )
 
     def fetch_dates(self, folder: str, uids: list[int]) -> dict[int, datetime]:
@@ -602,6 +607,16 @@ class Mailbox:
             self._client.logout()
         except (OSError, IMAPClientError, imaplib.IMAP4.error):
             pass
+
+
+# The Subject and Date lines as the server reads the header: the list and the pane show both from
+# these same bytes (see `parse.subject_and_date`).
+_SUMMARY_ITEM = f"BODY.PEEK[{SUMMARY_FIELDS}]".encode()
+
+
+def _summary_fields(values: dict) -> bytes | None:
+    # Answered as BODY[HEADER.FIELDS (...)], the field names possibly spelled otherwise by the server.
+    return next((v for k, v in values.items() if k.startswith(b"BODY[HEADER.FIELDS")), None)
 
 
 def _flag_fields(flags) -> dict[str, bool]:

@@ -1,10 +1,15 @@
 """Folder names as people read them: special-use folders get localized names whatever the server calls them."""
 
+import logging
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from webmail.imap.gateway import Folder
+from webmail.accounts.mail import open_mailbox
+from webmail.core.crypto import CredentialsUnreadable
+from webmail.imap.gateway import Folder, MailServerError
+
+log = logging.getLogger(__name__)
 
 SPECIAL_LABELS = {
     "INBOX": _("Inbox"),
@@ -64,6 +69,21 @@ class FolderView:
 
 def present(folders: list[Folder]) -> list[FolderView]:
     return [FolderView(folder) for folder in folders]
+
+
+def sidebar_folders(account) -> list[FolderView]:
+    """The folder list for a page that is not about mail (compose, settings, the outbox): one
+    LIST-STATUS on a pooled connection, as the mailbox pages send it with their own commands.
+
+    The sidebar only helps people move around, so a mail server that fails here leaves it empty
+    rather than taking the page down: writing and sending must still work.
+    """
+    try:
+        with open_mailbox(account) as mailbox:
+            return present(mailbox.folders())
+    except (MailServerError, CredentialsUnreadable) as exc:
+        log.warning("folder list for the sidebar failed: %s", exc.__class__.__name__)
+        return []
 
 
 def label_for(name: str, folders: list[FolderView]) -> str:

@@ -41,12 +41,13 @@ import email.message
 import email.parser
 import email.policy
 import email.utils
+import functools
 import io
 import mimetypes
 import quopri
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import quote, unquote
 
 __all__ = [
@@ -57,6 +58,9 @@ __all__ = [
     "get_part",
     "find_by_content_id",
     "safe_filename",
+    "subject_and_date",
+    "header_text",
+    "header_date",
 ]
 
 _POLICY = email.policy.default
@@ -466,6 +470,10 @@ def _unstructured(msg, name: str, notes: _Notices | None, limit: int = MAX_SUBJE
     raw = _raw_value(msg, name)
     if raw is None:
         return ""
+    return _decode_unstructured(raw, name, notes, limit)
+
+
+def _decode_unstructured(raw: str, name: str, notes: _Notices | None, limit: int) -> str:
     label = name.title()
     value = _prepare(raw, label, notes)
     header = _parse_header(name, value[: limit * 4]) if len(value) <= MAX_STRUCTURED else None
@@ -591,19 +599,10 @@ def _parse_date(msg, notes: _Notices) -> datetime | None:
     if raw is None or not raw.strip():
         notes.add("Message has no Date header")
         return None
-    value = _clean_header_text(_fix_surrogates(_unfold(raw[:1000]))[0])
-    try:
-        date = email.utils.parsedate_to_datetime(value)
-    except Exception:
-        date = None
+    date = header_date(raw)
     if date is None:
-        try:  # ISO 8601 dates from broken scripts
-            date = datetime.fromisoformat(value)
-        except Exception:
-            notes.add("Date header could not be understood")
-            return None
-    if date.tzinfo is None:
-        date = date.replace(tzinfo=UTC)  # "-0000": zone unknown, assume UTC
+        notes.add("Date header could not be understood")
+        return None
     try:
         if date > datetime.now(UTC) + timedelta(days=2):
             notes.add("Date header is in the future")
@@ -618,6 +617,93 @@ _SINGLE_HEADERS = (
     "from", "sender", "reply-to", "to", "cc", "subject", "date",
     "message-id", "in-reply-to", "references", "content-type",
 )
+
+
+# --------------------------------------------------------------------------
+# Subject and date as the message list and the reading pane show them
+# --------------------------------------------------------------------------
+
+# Both get them from the same bytes, the server's BODY[HEADER.FIELDS (SUBJECT DATE)], through
+# `subject_and_date`: a message cannot be listed under one subject or day and open under another.
+# (The server's ENVELOPE is no such source: Dovecot puts the *last* of two Subject or Date headers
+# in it, where the pane shows the first; its date parser is imapclient's, not this one.)
+SUMMARY_FIELDS = "HEADER.FIELDS (SUBJECT DATE)"
+_SUMMARY_FIELD_RE = re.compile(rb"^(subject|date)[ \t]*:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
+# The usual shape of a Date header ("Sat, 29 Nov 2026 23:11:00 -0800"), read without the email
+# package's general parser (5 times slower); anything else goes through that parser.
+_COMMON_DATE_RE = re.compile(
+    r"(?:[A-Za-z]{3}, ?)?(\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2})(?::(\d{2}))? ([+-])(\d{2})(\d{2})"
+)
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+
+
+@functools.lru_cache(maxsize=64)
+def _zone(sign: str, hours: str, minutes: str) -> timezone:
+    offset = timedelta(hours=int(hours), minutes=int(minutes))
+    return timezone(-offset if sign == "-" else offset) if offset else UTC
+
+
+def subject_and_date(fields: bytes | None, received: datetime | None) -> tuple[str, datetime | None]:
+    """(subject, date) of a message from its Subject and Date header lines (`fields`).
+
+    The first of each is used, as in the reading pane's other headers. The date is the Date header
+    when it can be read, else `received` (the server's INTERNALDATE: when the message arrived).
+    """
+    subject = date = None
+    for match in _SUMMARY_FIELD_RE.finditer(fields or b""):
+        name, value = match.groups()
+        if len(name) == 7:  # Subject
+            subject = value if subject is None else subject
+        elif date is None:
+            date = value
+    # As the email package reads a header: 8-bit bytes kept as surrogate escapes, then guessed.
+    text = header_text(subject.decode("ascii", "surrogateescape")) if subject is not None else ""
+    when = header_date(date.decode("ascii", "surrogateescape")) if date is not None else None
+    return text, when or received
+
+
+def header_text(value: str | None, limit: int = MAX_SUBJECT) -> str:
+    """Display text of an unstructured header's raw value: unfolded, encoded words and raw 8-bit
+    text decoded (UTF-8, else a guess), control and bidi characters dropped, spaces collapsed."""
+    if not value:
+        return ""
+    if "=?" not in value and len(value) <= MAX_STRUCTURED:
+        # No encoded word: the header registry (~50 µs a subject, 50 rows a page) would give the
+        # text back as it is; only the 8-bit bytes need decoding.
+        if value.isascii() and value.isprintable():
+            text = " ".join(value.split())
+        else:
+            text = _clean_header_text(_fix_surrogates(_unfold(value))[0])
+        if len(text) <= limit:
+            return text
+    return _decode_unstructured(value, "subject", None, limit)
+
+
+def header_date(value: str | None) -> datetime | None:
+    """A Date header's raw value as an aware datetime (UTC when it names no zone), None if unreadable."""
+    if not value or not value.strip():
+        return None
+    common = _COMMON_DATE_RE.fullmatch(value.strip())
+    if common is not None and common.group(2).lower() in _MONTHS:
+        day, month, year, hour, minute, second, sign, zone_h, zone_m = common.groups()
+        try:
+            return datetime(int(year), _MONTHS[month.lower()], int(day), int(hour), int(minute), int(second or 0),
+                            tzinfo=_zone(sign, zone_h, zone_m))
+        except ValueError:  # 31 February, 25 o'clock: as the general parser would say
+            pass
+    value = _clean_header_text(_fix_surrogates(_unfold(value[:1000]))[0])
+    try:
+        date = email.utils.parsedate_to_datetime(value)
+    except Exception:
+        date = None
+    if date is None:
+        try:  # ISO 8601 dates from broken scripts
+            date = datetime.fromisoformat(value)
+        except Exception:
+            return None
+    if date.tzinfo is None:
+        date = date.replace(tzinfo=UTC)  # "-0000": zone unknown, assume UTC
+    return date
 
 
 # --------------------------------------------------------------------------

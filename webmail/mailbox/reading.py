@@ -45,6 +45,16 @@ class OpenedMessage:
         return sender_of(self.parsed)
 
     @property
+    def subject(self) -> str:
+        """As the message list shows it (the gateway reads both the same way)."""
+        return self.raw.subject
+
+    @property
+    def date(self):
+        """The Date header, else when the message arrived; as the message list shows it."""
+        return self.raw.date
+
+    @property
     def attachments(self) -> list[Attachment]:
         """What the reader can download: everything except images shown inside the HTML body."""
         if not self.has_html:

@@ -9,6 +9,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from webmail.mailbox.folders import sidebar_folders
+
 register = template.Library()
 
 
@@ -100,11 +102,17 @@ def folder_nav(context, oob: bool = False) -> str:
 
     On every page and in every HTMX list response (out of band), so built like the rows: one
     format string per folder instead of a template loop (~1 ms less per page).
+
+    The mailbox pages pass `folders` (fetched with their own IMAP commands); the others (compose,
+    settings, the outbox) do not, and get them here, so that Brouillons is one click away everywhere.
     """
     current = context.get("current")
+    folders = context.get("folders")
+    if folders is None:
+        folders = _sidebar_folders(context)
     folder_url = reverse("mailbox:folder")
     items = []
-    for f in context.get("folders") or ():
+    for f in folders:
         if not f.selectable:
             continue
         active = f.name == current
@@ -137,6 +145,14 @@ def folder_nav(context, oob: bool = False) -> str:
     )
 
 
+def _sidebar_folders(context) -> list:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not hasattr(user, "mail_account"):
+        return []
+    return sidebar_folders(user.mail_account)
+
+
 class _DateFormatter:
     """Row dates, escaped (today: the time; this year: day and month; older: the short date).
     The clock, zone and formats are looked up once; a day seen on an earlier row is not formatted
@@ -146,6 +162,9 @@ class _DateFormatter:
         self.zone = timezone.get_current_timezone()
         self.today = timezone.now().astimezone(self.zone).date()
         self.short_format = formats.get_format("SHORT_DATE_FORMAT")
+        # Translators: Django date format for a day of this year in the message list ("Nov 29");
+        # French: "j N" ("29 nov.").
+        self.day_format = _("M j")
         self.days: dict = {}
 
     def short(self, value: datetime | None) -> str:
@@ -158,7 +177,7 @@ class _DateFormatter:
         if day == self.today:
             return f"{local:%H:%M}"
         if day not in self.days:
-            pattern = "j M" if day.year == self.today.year else self.short_format
+            pattern = self.day_format if day.year == self.today.year else self.short_format
             self.days[day] = escape(dateformat.format(local, pattern))
         return self.days[day]
 

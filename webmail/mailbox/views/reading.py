@@ -54,7 +54,7 @@ def message(request: HttpRequest, uid: int) -> HttpResponse:
         "folders": folders,
         "current": folder,
         "folder_label": label_for(folder, folders),
-        "title": opened.parsed.subject or _("(no subject)"),
+        "title": opened.subject or _("(no subject)"),
         "m": opened,
         "uid": uid,
         "folder": folder,
