@@ -3,17 +3,20 @@
 (function () {
   "use strict";
 
-  // Countdown: the server says how many milliseconds remain, so the client's clock does not matter.
+  // Countdown (the undo toast, the Boîte d'envoi under a minute): the server says how many
+  // milliseconds remain, so the client's clock does not matter.
   function startCountdowns(root) {
-    root.querySelectorAll(".toast[data-remaining-ms]").forEach(function (toast) {
-      if (toast.dataset.deadline) return;
-      toast.dataset.deadline = String(Date.now() + Number(toast.dataset.remainingMs));
+    const found = Array.from(root.querySelectorAll("[data-remaining-ms]"));
+    if (root.matches && root.matches("[data-remaining-ms]")) found.push(root);
+    found.forEach(function (item) {
+      if (item.dataset.deadline) return;
+      item.dataset.deadline = String(Date.now() + Number(item.dataset.remainingMs));
     });
   }
   function tick() {
-    document.querySelectorAll(".toast[data-deadline] .countdown").forEach(function (el) {
-      const toast = el.closest(".toast");
-      const seconds = Math.max(0, Math.ceil((Number(toast.dataset.deadline) - Date.now()) / 1000));
+    document.querySelectorAll("[data-deadline] .countdown").forEach(function (el) {
+      const item = el.closest("[data-deadline]");
+      const seconds = Math.max(0, Math.ceil((Number(item.dataset.deadline) - Date.now()) / 1000));
       const text = el.textContent.replace(/\d+/, String(seconds));
       if (text !== el.textContent) el.textContent = text;
     });

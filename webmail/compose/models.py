@@ -26,6 +26,10 @@ class Composition(models.Model):
     reply_uid = models.PositiveIntegerField(null=True, blank=True)
     reply_all = models.BooleanField(default=False)
     draft_uid = models.PositiveIntegerField(null=True, blank=True)
+    # The time it was scheduled for, remembered when "Modifier" took it out of Programmés: the
+    # compose page offers to schedule it again for that time. Not a schedule itself: nothing
+    # leaves until the user schedules or sends it (outbox.queue clears it).
+    scheduled_for = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

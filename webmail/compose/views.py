@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.forms.models import model_to_dict
@@ -45,11 +46,20 @@ def new(request: HttpRequest) -> HttpResponse:
 
 
 def _context(form: CompositionForm, composition: Composition, **extra) -> dict:
-    preferences = Preferences.for_user(composition.user)
-    hours = preferences.office_hours()
+    hours = Preferences.for_user(composition.user).office_hours()
+    now = timezone.now()
     return {"form": form, "composition": composition, "attachments": composition.attachments.all(),
-            "title": composition.subject or _("New message"), "presets": schedule.presets(timezone.now(), hours),
-            "time_zone": preferences.time_zone, **extra}
+            "title": composition.subject or _("New message"), "presets": schedule.presets(now, hours),
+            **_kept_time(composition, hours, now), **extra}
+
+
+def _kept_time(composition: Composition, hours, now) -> dict:
+    """The time a message had in Programmés before Modifier: offered again unless it has passed."""
+    at = composition.scheduled_for
+    if at is None:
+        return {}
+    return {"kept_when": schedule.when_phrase(at, now, hours), "kept_exact": schedule.describe(at, hours, now),
+            "kept_at": at, "kept_passed": schedule.validate_send_at(at, now, settings.SCHEDULE_HORIZON_DAYS) is not None}
 
 
 def _render(request, form, composition, status=200, **extra) -> HttpResponse:
@@ -94,7 +104,8 @@ def _send_or_schedule(request, form, composition: Composition, action: str) -> H
         return _render(request, form, composition, status=400)
     send_at = None
     if action == "schedule":
-        send_at, error = schedule_choice(request.POST, Preferences.for_user(request.user).office_hours())
+        hours = Preferences.for_user(request.user).office_hours()
+        send_at, error = schedule_choice(request.POST, hours, kept=composition.scheduled_for)
         if error:
             return _render(request, form, composition, status=400, schedule_error=error)
     if not request.POST.get("confirmed"):

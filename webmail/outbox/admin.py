@@ -25,7 +25,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     date_hierarchy = "deadline"
     actions = None
     fields = (
-        "user", "state", "scheduled", "deadline", "attempts", "error", "message_id", "task_id",
+        "user", "state", "scheduled", "deadline", "attempts", "failure_kind", "error", "message_id", "task_id",
         "created_at", "dispatched_at", "claimed_at", "smtp_started_at", "sent_at", "filed", "sent_folder",
     )
     readonly_fields = fields

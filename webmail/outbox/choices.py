@@ -1,5 +1,6 @@
 """Reading a "when" out of a form: a preset key (recomputed now, so a page left open never posts a
-time already past) or a date and time typed in the user's zone."""
+time already past), a date and time typed in the user's zone, or "kept": the time a message was
+scheduled for before Modifier took it out of Programmés."""
 
 from datetime import datetime
 
@@ -10,10 +11,14 @@ from django.utils.translation import gettext as _
 from webmail.outbox import schedule
 
 
-def schedule_choice(data, hours: schedule.OfficeHours) -> tuple[datetime | None, str | None]:
+def schedule_choice(
+    data, hours: schedule.OfficeHours, kept: datetime | None = None
+) -> tuple[datetime | None, str | None]:
     now = timezone.now()
     key = data.get("schedule_at", "")
-    if key == "custom":
+    if key == "kept" and kept is not None:
+        at = kept
+    elif key == "custom":
         at = schedule.parse_local(data.get("schedule_local", ""), hours)
         if at is None:
             return None, _("Enter a date and a time.")

@@ -22,6 +22,18 @@ class State(models.TextChoices):
     UNCERTAIN = "uncertain", _("Uncertain")
 
 
+class FailureKind(models.TextChoices):
+    """Why a send failed or is being retried; the toast turns it into a sentence (toasts.py)."""
+
+    REFUSED = "refused", _("Refused by the server")
+    RECIPIENTS = "recipients", _("Recipients refused")
+    AUTH = "auth", _("Sign-in refused")
+    CONNECTION = "connection", _("Server unreachable")
+    CREDENTIALS = "credentials", _("Stored password unreadable")
+    INTERRUPTED = "interrupted", _("Interrupted")
+    EXHAUSTED = "exhausted", _("Too many attempts")
+
+
 class OutboxMessage(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="outbox")
     composition = models.ForeignKey(
@@ -41,6 +53,8 @@ class OutboxMessage(models.Model):
     dispatched_at = models.DateTimeField(null=True, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Why the last attempt failed: a kind, and the server's own words (never an exception's text).
+    failure_kind = models.CharField(max_length=12, choices=FailureKind.choices, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)

@@ -32,7 +32,7 @@ from webmail.compose.service import discard_draft_copy, drafts_folder, save_draf
 from webmail.core.crypto import CredentialsUnreadable
 from webmail.imap.gateway import MailServerError
 from webmail.outbox import smtp
-from webmail.outbox.models import OutboxMessage, State
+from webmail.outbox.models import FailureKind, OutboxMessage, State
 from webmail.preferences.models import Preferences
 
 log = logging.getLogger("webmail.outbox")
@@ -78,6 +78,9 @@ def queue(composition: Composition, *, send_at: datetime | None = None, schedule
             recipients=building.envelope_recipients(composition), subject=composition.subject,
             scheduled=scheduled,
         )
+        # A time remembered by Modifier is used up: scheduled again (for it or another) or sent now.
+        Composition.objects.filter(pk=composition.pk).update(scheduled_for=None)
+        composition.scheduled_for = None
         _outbox_changed(composition.user)
         if _due_soon(deadline):
             transaction.on_commit(lambda: _dispatch(outbox.pk, deadline))
@@ -121,17 +124,25 @@ class CancelOutcome:
     message: OutboxMessage
 
 
-def cancel(user, pk: int) -> CancelOutcome:
+def cancel(user, pk: int, *, keep_time: bool = False) -> CancelOutcome:
     """Annuler. Wins only if the worker has not claimed the row yet.
 
     Within the undo window speed matters: the state changes first, the draft is saved after.
     A scheduled message is saved back to Drafts *before* it leaves Programmés (an IMAP failure
     raises and leaves it scheduled), so it is never missing from both.
+
+    `keep_time` (Modifier in Programmés): the composition remembers the time it was scheduled
+    for, in the same transaction as the claim, so the compose page can offer it again.
     """
     message = OutboxMessage.objects.select_related("composition").get(pk=pk, user=user)
     if message.scheduled and message.state == State.PENDING and message.composition is not None:
         save_draft(message.composition)
-    won = OutboxMessage.objects.filter(pk=pk, user=user, state=State.PENDING).update(state=State.CANCELLED)
+    with transaction.atomic():
+        won = OutboxMessage.objects.filter(pk=pk, user=user, state=State.PENDING).update(state=State.CANCELLED)
+        if won and keep_time and message.composition_id is not None:
+            # Read after the claim: a cancelled row's deadline can no longer be moved.
+            deadline = OutboxMessage.objects.values_list("deadline", flat=True).get(pk=pk)
+            Composition.objects.filter(pk=message.composition_id).update(scheduled_for=deadline)
     message.refresh_from_db()
     if not won:
         if message.scheduled and message.composition is not None and message.state != State.CANCELLED:
@@ -233,7 +244,7 @@ def deliver(pk: int) -> str:
     try:
         password = account.password()
     except CredentialsUnreadable:
-        _fail(message, "stored credentials cannot be read; sign in again")
+        _fail(message, FailureKind.CREDENTIALS)
         return "failed"
     OutboxMessage.objects.filter(pk=pk).update(smtp_started_at=timezone.now())
     submission = smtp.Submission(message.envelope_from, list(message.recipients), bytes(message.raw))
@@ -241,36 +252,43 @@ def deliver(pk: int) -> str:
         refused = smtp.submit(account.email, password, submission)
     except smtp.SubmissionError as error:
         if error.temporary and message.attempts < settings.OUTBOX_MAX_ATTEMPTS:
-            _retry_later(message, str(error))
+            _retry_later(message, error)
             return "retry"
-        _fail(message, str(error))
+        _fail(message, FailureKind.EXHAUSTED if error.temporary else error.kind, error.detail, cause=error.cause)
         return "failed"
     note = ", ".join(refused) if refused else ""
     OutboxMessage.objects.filter(pk=pk, state__in=[State.SENDING, State.UNCERTAIN]).update(
-        state=State.SENT, sent_at=timezone.now(), last_error=f"refused: {note}" if note else ""
+        state=State.SENT, sent_at=timezone.now(), failure_kind="", last_error=f"refused: {note}" if note else ""
     )
     _event("sent", message, refused=len(refused))
     file_sent_copy(pk)
     return "sent"
 
 
-def _retry_later(message: OutboxMessage, reason: str) -> None:
+def _retry_later(message: OutboxMessage, error: smtp.SubmissionError) -> None:
     delay = min(settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (message.attempts - 1), settings.OUTBOX_RETRY_MAX_SECONDS)
     deadline = timezone.now() + timedelta(seconds=delay)
     updated = OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING).update(
-        state=State.PENDING, deadline=deadline, smtp_started_at=None, last_error=reason
+        state=State.PENDING, deadline=deadline, smtp_started_at=None, failure_kind=error.kind,
+        last_error=error.detail,
     )
     if updated:
-        _event("retried", message, attempt=message.attempts, next=deadline.isoformat())
+        _event("retried", message, attempt=message.attempts, next=deadline.isoformat(), kind=error.kind,
+               cause=error.cause)
         enqueue(message.pk, deadline)
 
 
-def _fail(message: OutboxMessage, reason: str, state: str = State.FAILED) -> None:
-    """Back to Drafts first, so the message is there by the time the toast says so."""
+def _fail(message: OutboxMessage, kind: str, detail: str = "", state: str = State.FAILED, cause: str = "") -> None:
+    """Back to Drafts first, so the message is there by the time the toast says so.
+
+    `kind` is a FailureKind, `detail` the server's own words (shown as they are, after the
+    translated sentence), `cause` a network error's class, for the log only."""
     _restore_draft(message)
-    updated = OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING).update(state=state, last_error=reason)
+    updated = OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING).update(
+        state=state, failure_kind=kind, last_error=detail
+    )
     if updated:
-        _event("failed" if state == State.FAILED else "uncertain", message)
+        _event("failed" if state == State.FAILED else "uncertain", message, kind=str(kind), cause=cause)
 
 
 def file_sent_copy(pk: int) -> bool:
@@ -337,7 +355,7 @@ def sweep() -> dict[str, int]:
     for message in OutboxMessage.objects.filter(
         state=State.SENDING, claimed_at__lt=stale, smtp_started_at__isnull=False
     ).select_related("composition"):
-        _fail(message, "sending was interrupted; the message may or may not have left", state=State.UNCERTAIN)
+        _fail(message, FailureKind.INTERRUPTED, state=State.UNCERTAIN)
         uncertain += 1
     unfiled = OutboxMessage.objects.filter(
         state=State.SENT, filed=False, sent_at__lt=now - timedelta(seconds=settings.OUTBOX_GRACE_SECONDS)

@@ -4,9 +4,11 @@ import hashlib
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from webmail.outbox import service
-from webmail.outbox.models import OutboxMessage, State
+from webmail.outbox.models import FailureKind, OutboxMessage, State
 from webmail.outbox.schedule import when_phrase
 from webmail.preferences.models import Preferences
 
@@ -26,13 +28,43 @@ class Toast:
     def can_undo(self) -> bool:
         return self.kind in ("pending", "scheduled", "retrying")
 
+    @property
+    def failure(self) -> str:
+        return failure_sentence(self.message)
 
-def _kind(message: OutboxMessage) -> str:
+
+# Why a send failed, in the user's language; the server's own words follow as detail.
+FAILURE_SENTENCES = {
+    FailureKind.REFUSED: _("The outgoing mail server refused the message"),
+    FailureKind.RECIPIENTS: _("The outgoing mail server refused the recipients"),
+    FailureKind.AUTH: _("The outgoing mail server refused your email address or password"),
+    FailureKind.CONNECTION: _("The outgoing mail server could not be reached"),
+    FailureKind.CREDENTIALS: _("Your saved password could not be read: sign out and sign in again, then send it"),
+    FailureKind.INTERRUPTED: _("Sending was interrupted"),
+}
+
+
+def failure_sentence(message: OutboxMessage) -> str:
+    if message.failure_kind == FailureKind.EXHAUSTED:
+        return ngettext(
+            "The outgoing mail server did not accept the message after %(attempts)s attempt",
+            "The outgoing mail server did not accept the message after %(attempts)s attempts",
+            message.attempts,
+        ) % {"attempts": message.attempts}
+    return str(FAILURE_SENTENCES.get(message.failure_kind, _("Sending failed")))
+
+
+def kind_of(message: OutboxMessage) -> str:
     if message.state == State.PENDING:
         if message.attempts:
             return "retrying"
         return "scheduled" if message.scheduled else "pending"
     return str(message.state)
+
+
+def remaining_ms(message: OutboxMessage, now) -> int:
+    """Milliseconds until the deadline, 0 once it has passed (the client counts down from it)."""
+    return max(0, int((message.deadline - now).total_seconds() * 1000))
 
 
 # Session key: [outbox_version, due] saved when the outbox had nothing to show and nothing will
@@ -77,7 +109,7 @@ def _still_quiet(saved, version: int, now) -> bool:
 def _context(user, visible: list[OutboxMessage], now) -> dict:
     hours = Preferences.for_user(user).office_hours() if any(m.scheduled for m in visible) else None
     toasts = [
-        Toast(m, _kind(m), max(0, int((m.deadline - now).total_seconds() * 1000)),
+        Toast(m, kind_of(m), remaining_ms(m, now),
               when_phrase(m.deadline, now, hours) if m.scheduled else "")
         for m in visible
     ]

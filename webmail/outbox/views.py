@@ -7,10 +7,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from webmail.core.redirects import safe_next
 from webmail.mailbox.parse import parse_message
-from webmail.outbox import schedule, service
+from webmail.outbox import listing, schedule, service
 from webmail.outbox.choices import schedule_choice
 from webmail.outbox.models import OutboxMessage, State
 from webmail.outbox.toasts import toast_context
@@ -44,12 +46,24 @@ def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     service.dismiss(request.user, pk)
     if request.htmx:
         return render(request, "outbox/_toasts.html", toast_context(request))
-    return redirect(request.POST.get("next") or "mailbox:home")
+    return redirect(safe_next(request, "mailbox:home"))
+
+
+def _list_or_fragment(request: HttpRequest, context: dict, page: str, fragment: str) -> HttpResponse:
+    """The whole page, or (polled by htmx while something is in flight) its list alone; 204 while
+    the list has not changed, so nothing on the page moves under the user."""
+    if not request.htmx:
+        return render(request, page, context)
+    if request.GET.get("v") == context["version"]:
+        return HttpResponse(status=204)
+    return render(request, fragment, context)
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def outbox_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "outbox/list.html", {"pending": service.in_flight(request.user), "title": _("Outbox")})
+    context = {**listing.outbox(request.user, timezone.now()), "title": _("Outbox")}
+    return _list_or_fragment(request, context, "outbox/list.html", "outbox/_outbox_items.html")
 
 
 @require_GET
@@ -63,14 +77,11 @@ def show_sent(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def scheduled_list(request: HttpRequest) -> HttpResponse:
     hours = Preferences.for_user(request.user).office_hours()
-    now = timezone.now()
-    items = [
-        {"message": m, "when": schedule.describe(m.deadline, hours, now), "presets": schedule.presets(now, hours)}
-        for m in service.scheduled_for(request.user)
-    ]
-    return render(request, "outbox/scheduled.html", {"items": items, "title": _("Scheduled")})
+    context = {**listing.scheduled(request.user, hours, timezone.now()), "title": _("Scheduled")}
+    return _list_or_fragment(request, context, "outbox/scheduled.html", "outbox/_scheduled_items.html")
 
 
 @require_GET
@@ -110,9 +121,10 @@ def reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def edit_scheduled(request: HttpRequest, pk: int) -> HttpResponse:
-    """'Modifier': back in compose; no longer scheduled until sent or scheduled again."""
+    """'Modifier': back in compose, which offers to schedule it again for the same time (the
+    composition remembers it); it no longer leaves until scheduled again or sent."""
     get_object_or_404(OutboxMessage, pk=pk, user=request.user, scheduled=True)
-    outcome = service.cancel(request.user, pk)
+    outcome = service.cancel(request.user, pk, keep_time=True)
     if not outcome.cancelled or outcome.message.composition_id is None:
         return render(request, "outbox/too_late.html", {"message": outcome.message, "title": _("Too late")},
                       status=409)
