@@ -11,14 +11,23 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from webmail.core.env import env_bool, env_int, env_list, env_security, env_str
+from webmail.core.devkeys import development_keys
+from webmail.core.env import env_bool, env_int, env_list, env_networks, env_security, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("WEBMAIL_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-# The fallback key only serves local development; `check --deploy` rejects it (W009).
-SECRET_KEY = env_str("DJANGO_SECRET_KEY") or "django-insecure-local-development-key-change-me"
+# Development (DEBUG, as `make run` starts it) without keys of its own: random keys generated on the
+# first run into var/ and kept (webmail/core/devkeys.py). The public fallback below would let anyone
+# with the database decrypt the stored mail passwords. `check --deploy` refuses both.
+_GENERATED = (
+    development_keys(VAR_DIR) if DEBUG and not (env_str("DJANGO_SECRET_KEY") and env_list("CREDENTIALS_KEYS")) else {}
+)
+# The fallback key only serves tests and one-off commands; `check --deploy` rejects it (W009).
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") or _GENERATED.get("DJANGO_SECRET_KEY") or (
+    "django-insecure-local-development-key-change-me"
+)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -99,6 +108,8 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "webmail",
+        # Fail fast when Redis is down or unreachable: its callers degrade (see accounts/throttle.py).
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     },
     # Rendered fragments that depend only on the language and the code (e.g. the shortcuts help),
     # kept in each process: cheaper than rendering them, and than a trip to Redis.
@@ -119,16 +130,29 @@ SMTP_HOST = env_str("SMTP_HOST")
 SMTP_PORT = env_int("SMTP_PORT", 587)
 SMTP_SECURITY = env_security("SMTP_SECURITY", "starttls")
 MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 20)
+# How long the worker waits for the SMTP server's answer to the end of a message's data, which a
+# server may give only after scanning it (RFC 5321 §4.5.3.2.6: 10 minutes). No answer in that time
+# leaves the message uncertain (docs/outbox.md), never retried.
+SMTP_FINAL_REPLY_TIMEOUT = env_int("SMTP_FINAL_REPLY_TIMEOUT", 600)
 IMAP_POOL_IDLE_SECONDS = env_int("IMAP_POOL_IDLE_SECONDS", 300)
 # Verify server certificates; only a test set-up with self-signed certificates turns this off.
 MAIL_VERIFY_TLS = env_bool("MAIL_VERIFY_TLS", True)
 
 # Keys that encrypt stored mail passwords: the first encrypts, all decrypt (rotation).
-CREDENTIALS_KEYS = env_list("CREDENTIALS_KEYS")
+CREDENTIALS_KEYS = env_list("CREDENTIALS_KEYS") or [key for key in [_GENERATED.get("CREDENTIALS_KEYS")] if key]
+# Which keys come from var/ rather than the environment: the deploy checks refuse them.
+GENERATED_KEYS = [name for name, key in _GENERATED.items() if key in (SECRET_KEY, *CREDENTIALS_KEYS)]
 
-# Sign-in throttling: failures allowed per window, per client address and per account.
+# Sign-in throttling (webmail/accounts/throttle.py): failures allowed within the window for one account
+# at one client address, for one account from anywhere, and from one address for all its accounts
+# (high enough for an office behind one NAT address).
 LOGIN_FAILURES_ALLOWED = env_int("LOGIN_FAILURES_ALLOWED", 5)
+LOGIN_ACCOUNT_FAILURES_ALLOWED = env_int("LOGIN_ACCOUNT_FAILURES_ALLOWED", 20)
+LOGIN_ADDRESS_FAILURES_ALLOWED = env_int("LOGIN_ADDRESS_FAILURES_ALLOWED", 100)
 LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
+# Reverse proxies (addresses or networks) whose X-Forwarded-For gives the client's address; without
+# them the header is ignored, since anybody can send it (webmail/core/client_address.py).
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
@@ -173,6 +197,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Ride out a broker outage of any length: retry for ever (Celery's default gives up after 100 tries),
+# with a consumer that survives Celery 5.7.0's crash on a lost connection (see webmail/core/worker.py).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CONSUMER = "webmail.core.worker:Consumer"
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "webmail.core.tasks.heartbeat", "schedule": 30.0},
@@ -203,13 +231,17 @@ LOGGING = {
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Outbox (undo send). docs/outbox.md explains each value.
-OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 10)
+OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 5)
 OUTBOX_GRACE_SECONDS = env_int("OUTBOX_GRACE_SECONDS", 5)
 OUTBOX_STALE_SECONDS = env_int("OUTBOX_STALE_SECONDS", 300)
 OUTBOX_REDISPATCH_SECONDS = env_int("OUTBOX_REDISPATCH_SECONDS", 60)
 OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
 OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 1800)
 OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 8)
+# A failure (or a send refused for some recipients) stays in the toasts this long after they first
+# showed it, unless closed sooner; then only the Boîte d'envoi lists it, for OUTBOX_OUTCOMES_DAYS.
+OUTBOX_OUTCOME_TOAST_SECONDS = env_int("OUTBOX_OUTCOME_TOAST_SECONDS", 300)
+OUTBOX_OUTCOMES_DAYS = env_int("OUTBOX_OUTCOMES_DAYS", 7)
 # Scheduled messages are handed to Celery (with an exact ETA) this long before their time.
 OUTBOX_DISPATCH_AHEAD_SECONDS = env_int("OUTBOX_DISPATCH_AHEAD_SECONDS", 300)
 # How far ahead a message may be scheduled.

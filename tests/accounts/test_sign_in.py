@@ -79,7 +79,7 @@ def test_repeated_failures_for_one_account_are_throttled(client, mail_user, sett
 
 
 def test_repeated_failures_from_one_address_are_throttled(client, make_mail_user, settings):
-    settings.LOGIN_FAILURES_ALLOWED = 3
+    settings.LOGIN_ADDRESS_FAILURES_ALLOWED = 3
     for _ in range(3):
         victim = make_mail_user("victim")
         client.post(LOGIN, {"email": victim.email, "password": "wrong"})

@@ -56,7 +56,8 @@ def test_html_body_is_framed_sandboxed_and_served_with_a_strict_policy(signed_in
                                '<img src="https://tracker.example/p.gif"></p>')])
     [uid] = uids(user)
     page = _open(signed_in_client, uid).content.decode()
-    assert 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in page
+    # Same origin so that its cid: images carry the session cookie; still no scripts.
+    assert 'sandbox="allow-same-origin allow-popups allow-popups-to-escape-sandbox"' in page
     assert "Images distantes bloquées" in page and "Afficher les images" in page
     src = re.search(r'<iframe[^>]* src="([^"]+)"', page).group(1).replace("&amp;", "&")
     body = signed_in_client.get(src)
@@ -67,6 +68,7 @@ def test_html_body_is_framed_sandboxed_and_served_with_a_strict_policy(signed_in
     policy = body["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "frame-ancestors 'self'" in policy
     assert "script-src" not in policy and "https:" not in policy
+    assert "allow-scripts" not in policy and "allow-scripts" not in page
     assert body["X-Frame-Options"] == "SAMEORIGIN"
 
 
@@ -102,11 +104,14 @@ def test_cid_images_are_served_from_the_message(signed_in_client, put_mail, uids
     src = re.search(r'<iframe[^>]* src="([^"]+)"', page).group(1).replace("&amp;", "&")
     body = signed_in_client.get(src).content.decode()
     image_url = re.search(r'<img[^>]* src="(/mail/image/[^"]+)"', body).group(1)
-    signed_in_client.logout()  # the sandboxed frame sends no session cookie: the URL itself is the key
     image = signed_in_client.get(image_url)
     assert image.status_code == 200
     assert image["Content-Type"] == "image/png" and image.content == png
     assert signed_in_client.get(image_url[:-6] + "AAAAA/").status_code == 404
+    # The URL is worth something only in the session it was handed to (tests/browser/test_inline_images.py).
+    signed_in_client.logout()
+    signed_out = signed_in_client.get(image_url)
+    assert signed_out.status_code == 302 and signed_out.content != png
 
 
 def test_attachments_are_listed_and_downloaded_safely(signed_in_client, put_mail, uids):

@@ -22,12 +22,14 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
-from tests.outbox.conftest import messages_in, wait_for
+from tests.outbox.conftest import messages_in, state_of, wait_for
 from webmail.celery import app
 from webmail.compose.models import Composition
+from webmail.core.tasks import HEARTBEAT_KEY, heartbeat
 from webmail.outbox import service
 from webmail.outbox.models import OutboxMessage, State
 
@@ -136,3 +138,42 @@ def test_two_beats_and_three_workers_send_every_message_exactly_once(alice, bob,
         assert outbox.sent_at >= outbox.deadline, f"#{outbox.pk} left before its time"
     inbox_ids = [BytesHeaderParser().parsebytes(raw)["Message-ID"] for raw in messages_in(imap, bob)]
     assert sorted(inbox_ids) == sorted(outbox.message_id for outbox in queued), "each arrived exactly once"
+
+
+def test_a_worker_killed_holding_a_task_delays_the_message_by_seconds_not_a_minute(
+    alice, bob, smtp_server, settings, isolated_redis, request
+):
+    """Production settings (grace 5 s, redispatch 60 s): the task sits in the killed worker's
+    hands until Redis's visibility timeout, so only the sweeper can send the message in time."""
+    settings.OUTBOX_GRACE_SECONDS, settings.OUTBOX_REDISPATCH_SECONDS = 5, 60
+    workers = request.getfixturevalue("worker_processes")
+    heartbeat.delay()  # beat's heartbeat, run by a live worker: what tells the sweeper workers are up
+    wait_for(lambda: cache.get(HEARTBEAT_KEY), timeout=20)
+    composition = Composition.objects.create(user=alice, to=bob.email, subject="tenu par un mort", body="texte")
+    outbox = service.queue(composition, send_at=timezone.now() + timedelta(seconds=4))
+    holder = wait_for(lambda: _worker_holding(OutboxMessage.objects.get(pk=outbox.pk).task_id), timeout=20)
+    victim = workers[WORKERS.index(holder)]
+    victim.kill()
+    victim.wait()
+
+    beat = Beat()
+    beat.start()
+    try:
+        wait_for(lambda: state_of(outbox) == State.SENT, timeout=20, interval=0.2)
+    finally:
+        beat.stopping.set()
+        beat.join(timeout=30)
+    outbox.refresh_from_db()
+    lateness = (outbox.sent_at - outbox.deadline).total_seconds()
+    assert lateness < settings.OUTBOX_GRACE_SECONDS + 5, f"left {lateness:.1f} s late"
+    assert len(smtp_server.messages_with_id(outbox.message_id)) == 1
+    app.control.purge()
+
+
+def _worker_holding(task_id: str) -> str | None:
+    """The worker that has this task reserved with its ETA, if any has yet."""
+    scheduled = app.control.inspect(destination=WORKERS, timeout=1).scheduled() or {}
+    for worker, entries in scheduled.items():
+        if any(entry["request"]["id"] == task_id for entry in entries):
+            return worker
+    return None

@@ -156,9 +156,11 @@ def test_a_send_interrupted_mid_smtp_is_recorded_as_such(alice, bob, smtp_server
                                                          signed_in_client):
     settings.OUTBOX_STALE_SECONDS = 60
     outbox = _queue(alice, bob.email, "Envoi interrompu")
+    settings.SMTP_FINAL_REPLY_TIMEOUT = 30
     long_ago = timezone.now() - timedelta(seconds=120)
+    # A worker killed after the data went out, and after the longest wait for the server's answer.
     OutboxMessage.objects.filter(pk=outbox.pk).update(state=State.SENDING, claimed_at=long_ago,
-                                                      smtp_started_at=long_ago)
+                                                      smtp_started_at=long_ago, smtp_data_at=long_ago)
     service.sweep()
     outbox.refresh_from_db()
     assert outbox.state == State.UNCERTAIN and outbox.failure_kind == "interrupted" and outbox.last_error == ""

@@ -174,9 +174,11 @@ def test_a_worker_that_died_mid_smtp_leaves_an_uncertain_message_back_in_drafts(
     settings.OUTBOX_STALE_SECONDS = 60
     outbox = _queue(alice, bob.email, "envoi interrompu", in_seconds=0)
     long_ago = timezone.now() - timedelta(seconds=120)
+    # A live worker may wait this long for the answer to the data; only past it is the worker dead.
+    waiting = timedelta(seconds=settings.SMTP_FINAL_REPLY_TIMEOUT)
     # The row as a worker killed during the SMTP transaction leaves it.
-    OutboxMessage.objects.filter(pk=outbox.pk).update(state=State.SENDING, claimed_at=long_ago,
-                                                      smtp_started_at=long_ago)
+    OutboxMessage.objects.filter(pk=outbox.pk).update(state=State.SENDING, claimed_at=long_ago - waiting,
+                                                      smtp_started_at=long_ago, smtp_data_at=long_ago)
     assert service.sweep()["uncertain"] == 1
     assert state_of(outbox) == State.UNCERTAIN
     assert len(messages_in(imap, signed_in_client.mail_user, "Drafts")) == 1

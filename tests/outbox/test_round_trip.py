@@ -262,3 +262,31 @@ def test_the_corpus_covers_what_the_issue_lists():
     assert {c.starts_from for c in by_name.values()} == {"new", "reply", "forward"}
     names = [f.name for f in by_name["names-with-accents"].files]
     assert all(" " in name and not name.isascii() for name in names)
+
+
+@pytest.mark.parametrize("control", ["\x0b", "\x1c", "\x01", "\x7f"])
+def test_a_file_name_with_a_control_character_arrives_whole_in_the_reading_pane(
+    control, signed_in_client, make_mail_user, imap, celery_worker, short_delay
+):
+    """A name such as "\\x0bRapport annuel.pdf" (from another program, or a crafted upload) once
+    reached the recipient cut or with its first letter lost."""
+    short_delay(0.2)
+    bob = make_mail_user("bob")
+    report = mailcorpus.pdf(f"{control}Rapport annuel été.pdf", 20_000)
+    edit_url = signed_in_client.get("/ecrire/").url
+    upload = SimpleUploadedFile(report.name, report.data, report.content_type)
+    assert signed_in_client.post(edit_url.rstrip("/") + "/pieces-jointes/", {"files": [upload]}).status_code == 200
+    response = signed_in_client.post(edit_url, {"to": bob.email, "cc": "", "bcc": "", "subject": "Rapport",
+                                                "body": "Le rapport.", "action": "send", "confirmed": "1"})
+    assert response.status_code == 302
+    outbox = OutboxMessage.objects.get()
+    wait_for(lambda: OutboxMessage.objects.filter(pk=outbox.pk, state=State.SENT, filed=True).exists())
+    with imap(signed_in_client.mail_user) as mailbox:
+        uid = mailbox.search("Sent", ["HEADER", "Message-ID", outbox.message_id])[0]
+    page = signed_in_client.get(f"/mail/{uid}/?folder=Sent").content.decode()
+    assert ">Rapport annuel été.pdf</a>" in page
+    with imap(bob) as mailbox:
+        raw = mailbox.fetch_raw("INBOX", mailbox.search("INBOX", ["ALL"])[0])
+    assert [a.filename for a in parse_message(raw).attachments] == ["Rapport annuel été.pdf"]
+    [part] = email.message_from_bytes(raw, policy=policy.default).iter_attachments()
+    assert hashlib.sha256(part.get_payload(decode=True)).hexdigest() == report.sha256

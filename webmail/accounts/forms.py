@@ -1,8 +1,12 @@
+import math
+
 from django import forms
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from webmail.accounts import throttle
+from webmail.core.client_address import client_address
 from webmail.imap.gateway import ServerUnreachable
 
 
@@ -26,10 +30,16 @@ class SignInForm(forms.Form):
         password = self.cleaned_data.get("password")
         if not email or not password:
             return self.cleaned_data
-        client_ip = self.request.META.get("REMOTE_ADDR", "")
-        if throttle.is_throttled(client_ip, email):
+        client_ip = client_address(self.request)
+        if wait := throttle.locked_for(client_ip, email):
+            minutes = math.ceil(wait / 60)
             raise forms.ValidationError(
-                _("Too many failed attempts. Please wait a few minutes before trying again."), code="throttled"
+                ngettext(
+                    "Too many failed attempts. Try again in %(minutes)s minute.",
+                    "Too many failed attempts. Try again in %(minutes)s minutes.",
+                    minutes,
+                ) % {"minutes": minutes},
+                code="throttled",
             )
         try:
             self.user = authenticate(self.request, email=email, password=password)

@@ -2,13 +2,13 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from webmail.accounts.forms import SignInForm
+from webmail.core.redirects import safe_next
 
 
 @login_not_required
@@ -21,10 +21,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.user)
-        target = request.POST.get("next") or request.GET.get("next")
-        if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-            return redirect(target)
-        return redirect("mailbox:home")
+        return redirect(safe_next(request, "mailbox:home"))
     status = 400 if form.errors and "__all__" not in form.errors else 200
     if form.has_error("__all__", "throttled"):
         status = 429

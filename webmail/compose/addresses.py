@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from email.headerregistry import Address
 from email.utils import getaddresses
 
+from webmail.compose.headers import one_line
+
 # A pragmatic addr-spec check: something@domain.tld, no spaces; Unicode allowed (IDN, SMTPUTF8).
 _ADDR_SPEC = re.compile(r"^[^\s@<>()\[\],;:\"]+@[^\s@<>()\[\],;:\"]+\.[^\s@<>()\[\],;:\".]{2,}$")
 
@@ -63,6 +65,9 @@ def parse_recipients(text: str) -> ParsedRecipients:
     valid, invalid = [], []
     seen = set()
     for piece in split_recipients(text or ""):
+        # A line break inside quotes or brackets ("Marie\r\nBcc: …" <m@x.fr>) is not a separator:
+        # folded, it stays part of the name instead of reaching a header (see compose.headers).
+        piece = one_line(piece)
         parsed = getaddresses([piece])
         name, email = parsed[0] if len(parsed) == 1 else ("", "")
         email = email.strip()

@@ -7,6 +7,7 @@ from email.utils import make_msgid
 from django.core.mail import EmailMessage
 
 from webmail.compose.addresses import parse_recipients
+from webmail.compose.headers import one_line
 from webmail.compose.models import Attachment, Composition
 
 
@@ -16,24 +17,27 @@ def new_message_id(sender_email: str) -> str:
 
 
 def build(composition: Composition, sender: str, message_id: str, *, for_draft: bool = False) -> EmailMessage:
-    """The message as it will leave. A draft copy also keeps Bcc, which a sent message must not show."""
+    """The message as it will leave. A draft copy also keeps Bcc, which a sent message must not show.
+
+    Header values go through `one_line` here too, not only in the form: a row stored before the
+    form folded line breaks, or written by other code, must never make the worker crash."""
     to = [r.formatted() for r in parse_recipients(composition.to).valid]
     cc = [r.formatted() for r in parse_recipients(composition.cc).valid]
     bcc = [r.formatted() for r in parse_recipients(composition.bcc).valid]
     headers = {"Message-ID": message_id}
     if composition.in_reply_to:
-        headers["In-Reply-To"] = composition.in_reply_to
+        headers["In-Reply-To"] = one_line(composition.in_reply_to)
     if composition.references:
-        headers["References"] = composition.references
+        headers["References"] = one_line(composition.references)
     if for_draft and bcc:
         headers["Bcc"] = ", ".join(bcc)
     message = EmailMessage(
-        subject=composition.subject, body=composition.body, from_email=sender,
+        subject=one_line(composition.subject), body=composition.body, from_email=sender,
         to=to, cc=cc, bcc=bcc, headers=headers,
     )
     for attachment in composition.attachments.all():
         if attachment.content_type.lower() == "message/rfc822":
-            message.attach(attachment.filename, bytes(attachment.data), attachment.content_type)
+            message.attach(one_line(attachment.filename), bytes(attachment.data), attachment.content_type)
         else:
             message.attach(_file_part(attachment))
     return message
@@ -48,7 +52,7 @@ def _file_part(attachment: Attachment) -> MIMEBase:
     part = MIMEBase(maintype or "application", subtype or "octet-stream")
     part.set_payload(bytes(attachment.data))
     encoders.encode_base64(part)
-    name = attachment.filename
+    name = one_line(attachment.filename)
     part.add_header("Content-Disposition", "attachment", filename=name if name.isascii() else ("utf-8", "", name))
     return part
 

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from webmail.compose.addresses import parse_recipients
+from webmail.compose.headers import one_line
 from webmail.compose.models import Composition
 
 
@@ -34,6 +35,9 @@ class CompositionForm(forms.ModelForm):
             "subject": forms.TextInput(),
             "body": forms.Textarea(attrs={"rows": 16}),
         }
+
+    def clean_subject(self) -> str:
+        return one_line(self.cleaned_data["subject"])
 
     def validate_for_sending(self) -> bool:
         if not self.is_valid():

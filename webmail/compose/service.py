@@ -89,6 +89,27 @@ def continue_draft(user, uid: int) -> Composition:
     return composition
 
 
+@transaction.atomic
+def start_copy(user, raw: bytes, *, only: list[str]) -> Composition:
+    """A new composition copying a message already built (its subject, text, attachments and reply
+    headers, read from its bytes) for some of its recipients only: `only`, envelope addresses, keep
+    the field they were in, To or Cc, and the others go to Bcc (which the bytes never show)."""
+    message = parse_message(raw)
+    wanted = {address.lower() for address in only}
+    to = [a for a in message.to if a.email.lower() in wanted]
+    in_to = {a.email.lower() for a in to}
+    cc = [a for a in message.cc if a.email.lower() in wanted - in_to]
+    shown = in_to | {a.email.lower() for a in cc}
+    bcc = [address for address in only if address.lower() not in shown]
+    composition = Composition.objects.create(
+        user=user, to=replies.format_addresses(to), cc=replies.format_addresses(cc), bcc=", ".join(bcc),
+        subject=message.subject, body=(message.text or "").rstrip("\r\n"), in_reply_to=message.in_reply_to or "",
+        references=" ".join(message.references),
+    )
+    _copy_attachments(raw, message, composition)
+    return composition
+
+
 def _header(raw: bytes, name: str) -> str:
     from email import message_from_bytes, policy
 

@@ -19,7 +19,9 @@ class CredentialsUnreadable(Exception):
 
 
 def _dev_key() -> bytes:
-    # Zero-setup fallback derived from SECRET_KEY; the deploy check asks for a real key.
+    # Last resort when no key is configured and none was generated (DEBUG off: tests, one-off
+    # commands). Development instances get a random key in var/ (settings.py); the deploy check
+    # asks for a real key.
     digest = hashlib.sha256(b"webmail-credentials:" + settings.SECRET_KEY.encode()).digest()
     return base64.urlsafe_b64encode(digest)
 

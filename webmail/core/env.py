@@ -45,3 +45,16 @@ def env_security(name: str, default: str) -> str:
     if value not in SECURITY_CHOICES:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(SECURITY_CHOICES)}, got {value!r}")
     return value
+
+
+def env_networks(name: str, default: str = "") -> list[str]:
+    """A comma-separated list of IP addresses or networks (10.0.0.0/8), checked at start-up."""
+    import ipaddress
+
+    entries = env_list(name, default)
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name} must list IP addresses or networks, got {entry!r}") from None
+    return entries

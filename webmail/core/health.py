@@ -93,6 +93,12 @@ def check_heartbeat() -> str:
     return "ok"
 
 
+def worker_alive() -> bool:
+    """A worker (and beat) went round lately, as far as the heartbeat tells; False when it cannot
+    tell (Redis down: no worker gets a task then either). The outbox toast says "late" or "stopped"."""
+    return check_heartbeat() == "ok"
+
+
 def _probe(argv: list[str]) -> int:
     """Container health checks: `live` asks this container's web server for /healthz;
     `heartbeat` checks that beat's heartbeat went round recently (the beat container's check)."""

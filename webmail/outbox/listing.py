@@ -8,10 +8,12 @@ focus on Annuler) is left alone until a message really leaves, is sent or fails.
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
+from webmail.core.health import worker_alive
 from webmail.outbox import schedule, service
 from webmail.outbox.models import OutboxMessage, State
-from webmail.outbox.toasts import Toast, kind_of, remaining_ms
+from webmail.outbox.toasts import Toast, honest_kind, kind_of, remaining_ms
 
 # Programmés looks often while a message is about to leave or leaving, rarely otherwise (a message
 # due in three days still turns into "leaving now" on a page left open).
@@ -23,12 +25,17 @@ def _version(parts: list[str]) -> str:
 
 
 def outbox(user, now: datetime) -> dict:
-    """The Boîte d'envoi: messages in their cancel window, retrying, or leaving now."""
-    rows = [Toast(m, kind_of(m), remaining_ms(m, now)) for m in service.in_flight(user)]
+    """The Boîte d'envoi: messages in their cancel window, retrying, leaving now or late (saying why,
+    as the toast does); below them, recent sends that failed, may have failed, or were refused for
+    some recipients, with the reason and what to do (they leave the toasts after a while)."""
+    alive = cache(worker_alive)
+    rows = [Toast(m, honest_kind(m, kind_of(m, now), now, alive), remaining_ms(m, now)) for m in service.in_flight(user)]
+    outcomes = [Toast(m, kind_of(m, now), 0) for m in service.recent_outcomes(user)]
     # What the page shows changes with the kind and, above a minute, with the minutes left; the
     # seconds below a minute are counted down by the browser from data-remaining-ms.
-    version = _version([f"{r.message.pk}:{r.kind}:{r.message.attempts}:{_minutes(r.remaining_ms)}" for r in rows])
-    return {"rows": rows, "version": version, "poll_every": "2s" if rows else ""}
+    version = _version([f"{r.message.pk}:{r.kind}:{r.message.attempts}:{_minutes(r.remaining_ms)}" for r in rows]
+                       + [f"done:{o.message.pk}" for o in outcomes])
+    return {"rows": rows, "outcomes": outcomes, "version": version, "poll_every": "2s" if rows else ""}
 
 
 def _minutes(ms: int) -> str:

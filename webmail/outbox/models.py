@@ -31,6 +31,7 @@ class FailureKind(models.TextChoices):
     CONNECTION = "connection", _("Server unreachable")
     CREDENTIALS = "credentials", _("Stored password unreadable")
     INTERRUPTED = "interrupted", _("Interrupted")
+    NO_ANSWER = "no_answer", _("No answer after the data")
     EXHAUSTED = "exhausted", _("Too many attempts")
 
 
@@ -59,12 +60,21 @@ class OutboxMessage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     smtp_started_at = models.DateTimeField(null=True, blank=True)
+    # Set just before the message's data goes out: from then on the server may have it, so a
+    # failure is uncertain, never retried (see smtp.submit).
+    smtp_data_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     # Follow-up after SMTP accepted the message; failures here never cause a second send.
     filed = models.BooleanField(default=False)
     sent_uid = models.PositiveIntegerField(null=True, blank=True)
     sent_folder = models.CharField(max_length=500, blank=True)
     dismissed = models.BooleanField(default=False)
+    # Recipients the server refused while it accepted the message for the others (a SENT row):
+    # {"address": "550 5.1.1 No such user here"}, the server's own words for each.
+    refused = models.JSONField(default=dict, blank=True)
+    # When a toast first showed this outcome (failed, uncertain, sent with refusals): it leaves the
+    # toasts OUTBOX_OUTCOME_TOAST_SECONDS later, for the Boîte d'envoi (see service.visible_for).
+    seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["deadline"]

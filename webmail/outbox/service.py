@@ -6,11 +6,11 @@ The database decides, never Celery. Each transition is one conditional UPDATE on
 task delivered early, twice, or to several workers sends nothing extra, and a revoked task is
 only a courtesy to the worker.
 
-A crash in the middle of an SMTP transaction cannot be resolved by looking: the message may or
-may not have been accepted. Such a row (SENDING with `smtp_started_at` set, older than
-OUTBOX_STALE_SECONDS) becomes UNCERTAIN, the message goes back to Drafts and the user is told to
+Once the message's data has gone out to the SMTP server, only the server's answer says whether it
+took the message. No answer (a timeout, a reset, a worker that died waiting) cannot be resolved by
+looking: such a row becomes UNCERTAIN, the message goes back to Drafts and the user is told to
 check before sending it again. We never resend silently (a duplicate) nor drop silently (a loss).
-A stale SENDING row that never reached SMTP is safe to retry and goes back to PENDING.
+A failure before the data (`smtp_data_at` unset), or a 4xx answer to it, is safe to retry.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from webmail.compose import building
 from webmail.compose.models import Composition
 from webmail.compose.service import discard_draft_copy, drafts_folder, save_draft, sent_folder
 from webmail.core.crypto import CredentialsUnreadable
+from webmail.core.health import worker_alive
 from webmail.imap.gateway import MailServerError
 from webmail.outbox import smtp
 from webmail.outbox.models import FailureKind, OutboxMessage, State
@@ -221,7 +222,8 @@ def _claim(pk: int) -> bool:
     now = timezone.now()
     return bool(
         OutboxMessage.objects.filter(pk=pk, state=State.PENDING, deadline__lte=now).update(
-            state=State.SENDING, claimed_at=now, smtp_started_at=None, attempts=F("attempts") + 1
+            state=State.SENDING, claimed_at=now, smtp_started_at=None, smtp_data_at=None,
+            attempts=F("attempts") + 1
         )
     )
 
@@ -248,17 +250,34 @@ def deliver(pk: int) -> str:
         return "failed"
     OutboxMessage.objects.filter(pk=pk).update(smtp_started_at=timezone.now())
     submission = smtp.Submission(message.envelope_from, list(message.recipients), bytes(message.raw))
+
+    def data_starting() -> None:
+        # Fenced by this claim's attempt number: if the sweeper took the row back (a worker thought
+        # dead) and another worker claimed it since, this one must not send the data too.
+        if not OutboxMessage.objects.filter(pk=pk, state=State.SENDING, attempts=message.attempts).update(
+            smtp_data_at=timezone.now()
+        ):
+            raise smtp.ClaimLost(pk)
+
     try:
-        refused = smtp.submit(account.email, password, submission)
+        refused = smtp.submit(account.email, password, submission, data_starting)
+    except smtp.ClaimLost:
+        _event("claim_lost", message, attempt=message.attempts)
+        return "claim_lost"
     except smtp.SubmissionError as error:
+        if error.kind == "uncertain":
+            _fail(message, FailureKind.NO_ANSWER, state=State.UNCERTAIN, cause=error.cause)
+            return "uncertain"
         if error.temporary and message.attempts < settings.OUTBOX_MAX_ATTEMPTS:
             _retry_later(message, error)
             return "retry"
         _fail(message, FailureKind.EXHAUSTED if error.temporary else error.kind, error.detail, cause=error.cause)
         return "failed"
-    note = ", ".join(refused) if refused else ""
+    # Refused for some recipients, accepted for the others: it left, so it is SENT; who was refused
+    # and the server's words for each are kept for the toast and the Boîte d'envoi.
+    refusals = {recipient: smtp._reply(code, text) for recipient, (code, text) in refused.items()}
     OutboxMessage.objects.filter(pk=pk, state__in=[State.SENDING, State.UNCERTAIN]).update(
-        state=State.SENT, sent_at=timezone.now(), failure_kind="", last_error=f"refused: {note}" if note else ""
+        state=State.SENT, sent_at=timezone.now(), failure_kind="", last_error="", refused=refusals
     )
     _event("sent", message, refused=len(refused))
     file_sent_copy(pk)
@@ -347,13 +366,16 @@ def sweep() -> dict[str, int]:
         _dispatch(pk, deadline)
     overdue = redispatch_overdue(now)
     stale = now - timedelta(seconds=settings.OUTBOX_STALE_SECONDS)
-    # Died before SMTP: nothing can have left, so it is safe to try again.
+    # Died before the data went out: nothing can have left, so it is safe to try again (a worker
+    # that was only slow finds its claim gone before sending the data: see deliver).
     requeued = OutboxMessage.objects.filter(
-        state=State.SENDING, claimed_at__lt=stale, smtp_started_at__isnull=True
+        state=State.SENDING, claimed_at__lt=stale, smtp_data_at__isnull=True
     ).update(state=State.PENDING, deadline=now)
+    # After the data, a live worker may wait SMTP_FINAL_REPLY_TIMEOUT for the server's answer.
+    waited_out = stale - timedelta(seconds=settings.SMTP_FINAL_REPLY_TIMEOUT)
     uncertain = 0
     for message in OutboxMessage.objects.filter(
-        state=State.SENDING, claimed_at__lt=stale, smtp_started_at__isnull=False
+        state=State.SENDING, claimed_at__lt=waited_out, smtp_data_at__isnull=False
     ).select_related("composition"):
         _fail(message, FailureKind.INTERRUPTED, state=State.UNCERTAIN)
         uncertain += 1
@@ -365,18 +387,45 @@ def sweep() -> dict[str, int]:
             "filed": filed}
 
 
+# Outcomes the user must learn about: a failure, an uncertain send, a send refused for some recipients.
+OUTCOME = Q(state__in=[State.FAILED, State.UNCERTAIN]) | (Q(state=State.SENT) & ~Q(refused={}))
+
+
 def visible_for(user) -> list[OutboxMessage]:
-    """What the toasts show: messages waiting or leaving, and outcomes the user has not dismissed."""
+    """What the toasts show. First every message waiting or leaving, soonest first: its toast (with
+    Annuler) must always show, whatever else there is. Then a message sent in the last seconds.
+    Then outcomes (OUTCOME) the user has not closed, newest first, until OUTBOX_OUTCOME_TOAST_SECONDS
+    after a toast first showed them (`seen_at`, see mark_seen): from then on only the Boîte d'envoi
+    lists them, so old failures never pile up over the page (toasts.py folds all but the newest)."""
     now = timezone.now()
-    just_sent = Q(state=State.SENT, sent_at__gte=now - timedelta(seconds=15))
-    just_scheduled = Q(state=State.PENDING, scheduled=True, created_at__gte=now - timedelta(seconds=10))
+    rows = OutboxMessage.objects.filter(user=user).defer("raw")
     undo_window = Q(state=State.PENDING, scheduled=False)
-    in_flight_or_failed = undo_window | just_scheduled | Q(state__in=[State.SENDING, State.FAILED, State.UNCERTAIN])
+    just_scheduled = Q(state=State.PENDING, scheduled=True, created_at__gte=now - timedelta(seconds=10))
+    waiting = rows.filter(undo_window | just_scheduled | Q(state=State.SENDING)).order_by("deadline")[:50]
+    just_sent = rows.filter(state=State.SENT, refused={}, dismissed=False,
+                            sent_at__gte=now - timedelta(seconds=15)).order_by("sent_at")[:5]
+    not_seen_long = Q(seen_at__isnull=True) | Q(seen_at__gte=now - timedelta(seconds=settings.OUTBOX_OUTCOME_TOAST_SECONDS))
+    outcomes = (
+        rows.filter(OUTCOME, not_seen_long, dismissed=False,
+                    deadline__gte=now - timedelta(days=settings.OUTBOX_OUTCOMES_DAYS))
+        .order_by(F("claimed_at").desc(nulls_last=True), "-pk")[:100]
+    )
+    return [*waiting, *just_sent, *outcomes]
+
+
+def mark_seen(user, pks: list[int]) -> None:
+    """A toast showed these outcomes: their time in the toasts counts from the first showing."""
+    OutboxMessage.objects.filter(user=user, pk__in=pks, seen_at__isnull=True).update(seen_at=timezone.now())
+
+
+def recent_outcomes(user) -> list[OutboxMessage]:
+    """The Boîte d'envoi's "Envois récents à vérifier": failures, uncertain sends and sends refused for
+    some recipients of the last OUTBOX_OUTCOMES_DAYS days, closed toasts included, newest first."""
+    since = timezone.now() - timedelta(days=settings.OUTBOX_OUTCOMES_DAYS)
     return list(
-        OutboxMessage.objects.filter(user=user, dismissed=False)
-        .filter(in_flight_or_failed | just_sent)
-        .defer("raw")
-        .order_by("deadline")[:10]
+        OutboxMessage.objects.filter(OUTCOME, user=user, deadline__gte=since)
+        .defer("raw").select_related("composition")
+        .order_by(F("claimed_at").desc(nulls_last=True), "-pk")[:50]
     )
 
 
@@ -400,10 +449,31 @@ def recent_recipients(user, messages: int = 500) -> list[str]:
     return [address for recipients in rows.values_list("recipients", flat=True)[:messages] for address in recipients]
 
 
-def dismiss(user, pk: int) -> None:
-    OutboxMessage.objects.filter(user=user, pk=pk).exclude(state__in=[State.PENDING, State.SENDING]).update(
+def dismiss(user, *pks: int) -> None:
+    """× on a toast (or on the folded one, for all it counts): the outcome stays in the Boîte d'envoi."""
+    OutboxMessage.objects.filter(user=user, pk__in=pks).exclude(state__in=[State.PENDING, State.SENDING]).update(
         dismissed=True
     )
+
+
+class NothingToResend(Exception):
+    """Not a message of this user that left with some recipients refused."""
+
+
+def resend_to_refused(user, pk: int) -> Composition:
+    """"Renvoyer aux destinataires refusés": a new composition, a copy of the message that left
+    (subject, text, attachments, reply headers, from its exact bytes) addressed only to the
+    recipients the server refused, each in the field it was in (To, Cc, or else Bcc), so the user
+    can correct an address and send. The toast of that send is closed: the user has acted on it."""
+    from webmail.compose.service import start_copy
+
+    message = OutboxMessage.objects.filter(user=user, pk=pk, state=State.SENT).exclude(refused={}).first()
+    if message is None:
+        raise NothingToResend(pk)
+    composition = start_copy(user, bytes(message.raw), only=list(message.refused))
+    OutboxMessage.objects.filter(pk=pk).update(dismissed=True)
+    _event("resend_started", message, recipients=len(message.refused))
+    return composition
 
 
 def overdue_messages(now: datetime | None = None):
@@ -415,15 +485,22 @@ def overdue_messages(now: datetime | None = None):
 
 
 def redispatch_overdue(now: datetime | None = None, *, every: float | None = None) -> list[int]:
-    """Overdue: its task was lost (broker flushed, enqueue failed) or no worker ran. Hand it over
-    again, at most once per `every` seconds (OUTBOX_REDISPATCH_SECONDS), so a long outage does not
-    pile up tasks; extra tasks are harmless anyway (the claim is a conditional UPDATE).
+    """Overdue: its task was lost (broker flushed, enqueue failed, a worker killed while holding it:
+    with acks_late Redis gives such a task back only after its visibility timeout, an hour) or no
+    worker ran. Hand it over again:
+    - once, as soon as it is OUTBOX_GRACE_SECONDS late, while a worker shows its heartbeat: a live
+      worker will take it at once;
+    - then at most once per `every` seconds (OUTBOX_REDISPATCH_SECONDS), so a long outage or a
+      backlog does not pile up tasks. Extra tasks are harmless anyway (the claim is a conditional
+      UPDATE), only wasteful.
 
     The sweeper calls this on each pass; `manage.py outbox_redispatch` calls it by hand with every=0.
     Returns the candidates found (sweep's "overdue" count)."""
     now = now or timezone.now()
     recently = now - timedelta(seconds=settings.OUTBOX_REDISPATCH_SECONDS if every is None else every)
     not_recent = Q(dispatched_at__isnull=True) | Q(dispatched_at__lte=recently)
+    if every is None and worker_alive():
+        not_recent |= Q(dispatched_at__lt=F("deadline"))  # not handed over since its time came
     overdue = list(overdue_messages(now).filter(not_recent).values_list("pk", flat=True)[:500])
     for pk in overdue:
         if OutboxMessage.objects.filter(pk=pk, state=State.PENDING).filter(not_recent).update(dispatched_at=now):

@@ -4,8 +4,10 @@
 A failure carries what kind it is (for a sentence in the user's language, see outbox/toasts.py)
 and the server's own words as detail, never a Python exception's text."""
 
+import re
 import smtplib
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,7 +17,7 @@ from django.views.decorators.debug import sensitive_variables
 class SubmissionError(Exception):
     """`kind`: refused (the server refused the message), recipients (every recipient refused),
     auth (user name or password refused), connection (no usable connection: nothing said by the
-    server). `detail`: the server's reply, as it wrote it; empty when the server said nothing.
+    server), uncertain (the data went out and no answer came back: the server may have the message). `detail`: the server's reply, as it wrote it; empty when the server said nothing.
     `cause`: for the log only, the class of the network error behind a connection failure."""
 
     def __init__(self, kind: str, detail: str = "", *, temporary: bool, cause: str = ""):
@@ -61,17 +63,35 @@ def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {' '.join(words.split())}"[:300]
 
 
+class ClaimLost(Exception):
+    """The row is no longer this worker's to send (see `submit`'s `data_starting`)."""
+
+
 @sensitive_variables("password")
-def submit(login: str, password: str, submission: Submission) -> dict[str, tuple[int, bytes]]:
+def submit(login: str, password: str, submission: Submission,
+           data_starting: Callable[[], None] = lambda: None) -> dict[str, tuple[int, bytes]]:
     """Hand the message to the submission server; returns once the server has accepted it.
 
     The result lists recipients the server refused while accepting the others: the message has
     left then, so that is reported, never retried.
+
+    Two phases. Until the message's data goes out nothing can have been accepted, so any failure
+    is safe to retry. `data_starting` is called just before the data goes out (it records that on
+    the row, and raises ClaimLost to stop here). From then on only the server's answer to the final
+    "." tells whether it took the message. That answer may take minutes (servers scan the message
+    first; RFC 5321 §4.5.3.2.6 advises waiting 10 minutes), so it gets SMTP_FINAL_REPLY_TIMEOUT
+    instead of the command timeout. When no answer comes (timeout, reset, closed connection) the
+    outcome is uncertain: kind "uncertain", not temporary, so never retried silently. A 4xx answer
+    is a refusal: the server did not take the message, and a retry is safe.
     """
     try:
-        with _connect() as connection:
+        connection = _connect()
+        try:
             connection.login(login, password)
-            refused = connection.sendmail(submission.sender, submission.recipients, submission.raw)
+            refused = _envelope(connection, submission)
+        except BaseException:
+            connection.close()
+            raise
     except smtplib.SMTPAuthenticationError as exc:
         raise SubmissionError("auth", _reply(exc.smtp_code, exc.smtp_error), temporary=False) from None
     except smtplib.SMTPRecipientsRefused as exc:
@@ -86,4 +106,63 @@ def submit(login: str, password: str, submission: Submission) -> dict[str, tuple
         # Connection refused, dropped, timed out, TLS failure: the server may be back later. It said
         # nothing, so there is no detail for the user; the exception's class goes to the log.
         raise SubmissionError("connection", temporary=True, cause=exc.__class__.__name__) from None
+
+    try:
+        data_starting()
+    except BaseException:
+        connection.close()  # in the middle of DATA, without the final ".": the server keeps nothing
+        raise
+    try:
+        code, reply = _data(connection, submission.raw)
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+        connection.close()
+        raise SubmissionError("uncertain", temporary=False, cause=exc.__class__.__name__) from None
+    _quit_quietly(connection)
+    if code != 250:
+        raise SubmissionError("refused", _reply(code, reply), temporary=_is_temporary(code))
     return refused
+
+
+def _envelope(connection: smtplib.SMTP, submission: Submission) -> dict[str, tuple[int, bytes]]:
+    """MAIL, RCPT and DATA up to the server's 354, as smtplib.sendmail sends them; returns the
+    recipients refused while others were accepted."""
+    connection.ehlo_or_helo_if_needed()
+    options = []
+    if connection.has_extn("size"):
+        options.append(f"SIZE={len(submission.raw)}")
+    if connection.has_extn("8bitmime") and not submission.raw.isascii():
+        options.append("BODY=8BITMIME")
+    code, reply = connection.mail(submission.sender, options)
+    if code != 250:
+        raise smtplib.SMTPSenderRefused(code, reply, submission.sender)
+    refused = {}
+    for recipient in submission.recipients:
+        code, reply = connection.rcpt(recipient)
+        if code not in (250, 251):
+            refused[recipient] = (code, reply)
+    if len(refused) == len(submission.recipients):
+        raise smtplib.SMTPRecipientsRefused(refused)
+    code, reply = connection.docmd("DATA")
+    if code != 354:
+        raise smtplib.SMTPDataError(code, reply)
+    return refused
+
+
+def _data(connection: smtplib.SMTP, raw: bytes) -> tuple[int, bytes]:
+    """The message (dot-stuffed, RFC 5321 §4.5.2) and the final ".", then the server's answer."""
+    stuffed = re.sub(rb"(?m)^\.", b"..", raw)
+    if not stuffed.endswith(b"\r\n"):
+        stuffed += b"\r\n"
+    connection.send(stuffed + b".\r\n")
+    connection.sock.settimeout(settings.SMTP_FINAL_REPLY_TIMEOUT)
+    code, reply = connection.getreply()
+    connection.sock.settimeout(settings.MAIL_TIMEOUT)
+    return code, reply
+
+
+def _quit_quietly(connection: smtplib.SMTP) -> None:
+    """QUIT, but whatever happens now changes nothing: the answer to "." has decided."""
+    try:
+        connection.quit()
+    except (smtplib.SMTPException, OSError):
+        connection.close()

@@ -2,11 +2,14 @@
 
 import hashlib
 from dataclasses import dataclass
+from functools import cache
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from webmail.core.health import worker_alive
 from webmail.outbox import service
 from webmail.outbox.models import FailureKind, OutboxMessage, State
 from webmail.outbox.schedule import when_phrase
@@ -16,7 +19,8 @@ from webmail.preferences.models import Preferences
 @dataclass(frozen=True)
 class Toast:
     message: OutboxMessage
-    kind: str  # pending, scheduled, retrying, sending, sent, failed, uncertain
+    # pending, scheduled, retrying, sending, slow, late, stopped, sent, partial, failed, uncertain
+    kind: str
     remaining_ms: int
     when: str = ""  # for a scheduled message: "lundi 08:00"
 
@@ -26,7 +30,13 @@ class Toast:
 
     @property
     def can_undo(self) -> bool:
-        return self.kind in ("pending", "scheduled", "retrying")
+        # Late or not, a message still waiting can be cancelled: the worker's claim has not won yet.
+        return self.message.state == State.PENDING
+
+    @property
+    def refusals(self) -> list[tuple[str, str]]:
+        """For a message sent with some recipients refused: (address, the server's words)."""
+        return sorted((self.message.refused or {}).items())
 
     @property
     def failure(self) -> str:
@@ -54,12 +64,42 @@ def failure_sentence(message: OutboxMessage) -> str:
     return str(FAILURE_SENTENCES.get(message.failure_kind, _("Sending failed")))
 
 
-def kind_of(message: OutboxMessage) -> str:
+def kind_of(message: OutboxMessage, now=None) -> str:
     if message.state == State.PENDING:
         if message.attempts:
             return "retrying"
         return "scheduled" if message.scheduled else "pending"
+    if message.state == State.SENDING and _slow(message, now or timezone.now()):
+        return "slow"
+    if message.state == State.SENT and message.refused:
+        return "partial"
     return str(message.state)
+
+
+def _slow(message: OutboxMessage, now) -> bool:
+    """The data went out longer ago than a command may take: the server is still deciding."""
+    sent_data = message.smtp_data_at
+    return sent_data is not None and (now - sent_data).total_seconds() > settings.MAIL_TIMEOUT
+
+
+# A message this long past its time and not yet handed to the SMTP server is late: its toast stops
+# saying "Envoi dans 0 s" and says why, as far as the server knows.
+LATE_AFTER_SECONDS = 3
+
+
+def honest_kind(message: OutboxMessage, kind: str, now, alive) -> str:
+    """`kind`, or for a late message "late" while a worker shows its heartbeat (it is retrying after
+    a temporary failure, or the SMTP server is slow to let it in) and "stopped" when none has lately
+    (no worker runs, or Redis is down: it leaves when they are back). `alive()` asks the heartbeat."""
+    if kind in ("pending", "retrying"):
+        since = message.deadline
+    elif kind == "sending" and message.smtp_data_at is None:
+        since = message.claimed_at
+    else:
+        return kind
+    if since is None or (now - since).total_seconds() <= LATE_AFTER_SECONDS:
+        return kind
+    return "late" if alive() else "stopped"
 
 
 def remaining_ms(message: OutboxMessage, now) -> int:
@@ -106,17 +146,34 @@ def _still_quiet(saved, version: int, now) -> bool:
     return due is None or now.timestamp() < due
 
 
+# Outcomes shown one toast each, the newest; older ones fold into one toast ("3 autres envois ont
+# échoué · Voir") so that they never push the toast of a message being sent off the page.
+OUTCOME_KINDS = ("partial", "failed", "uncertain")
+OUTCOME_TOASTS = 2
+
+
 def _context(user, visible: list[OutboxMessage], now) -> dict:
     hours = Preferences.for_user(user).office_hours() if any(m.scheduled for m in visible) else None
+    alive = cache(worker_alive)  # asked once per page, and only when a message is late
     toasts = [
-        Toast(m, kind_of(m), remaining_ms(m, now),
+        Toast(m, honest_kind(m, kind_of(m, now), now, alive), remaining_ms(m, now),
               when_phrase(m.deadline, now, hours) if m.scheduled else "")
         for m in visible
     ]
-    fingerprint = "|".join(f"{t.message.pk}:{t.kind}:{t.message.attempts}" for t in toasts)
+    outcomes = [t for t in toasts if t.kind in OUTCOME_KINDS]  # newest first (service.visible_for)
+    current = sorted((t for t in toasts if t.kind not in OUTCOME_KINDS), key=lambda t: t.kind != "sent")
+    unseen = [t.message.pk for t in outcomes if t.message.seen_at is None]
+    if unseen:
+        service.mark_seen(user, unseen)
+    folded = [t.message.pk for t in outcomes[OUTCOME_TOASTS:]]
+    # Top to bottom: older outcomes, then what is leaving now, nearest the corner the eye goes to.
+    toasts = [*reversed(outcomes[:OUTCOME_TOASTS]), *current]
+    fingerprint = "|".join([f"{t.message.pk}:{t.kind}:{t.message.attempts}" for t in toasts] + [str(folded)])
     return {
         "toasts": toasts,
+        "folded": folded,
         "version": hashlib.sha256(fingerprint.encode()).hexdigest()[:16],
         # Poll only while something can still change by itself.
-        "polling": any(t.kind in ("pending", "scheduled", "retrying", "sending", "sent") for t in toasts),
+        "polling": any(t.kind in ("pending", "scheduled", "retrying", "sending", "slow", "late", "stopped", "sent")
+                       for t in toasts),
     }

@@ -1,7 +1,7 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +47,29 @@ def dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render(request, "outbox/_toasts.html", toast_context(request))
     return redirect(safe_next(request, "mailbox:home"))
+
+
+@require_POST
+def dismiss_folded(request: HttpRequest) -> HttpResponse:
+    """× on the folded toast ("3 autres envois ont échoué"): closes every toast it counts."""
+    ids = request.POST.getlist("id")
+    if not ids or not all(i.isdigit() for i in ids):
+        return HttpResponseBadRequest(_("Nothing to close."))
+    service.dismiss(request.user, *map(int, ids))
+    if request.htmx:
+        return render(request, "outbox/_toasts.html", toast_context(request))
+    return redirect(safe_next(request, "mailbox:home"))
+
+
+@require_POST
+def resend_refused(request: HttpRequest, pk: int) -> HttpResponse:
+    """'Renvoyer à ces destinataires…': a copy of the message for the refused recipients, to correct."""
+    try:
+        composition = service.resend_to_refused(request.user, pk)
+    except service.NothingToResend:
+        return render(request, "error.html", {"message": _("This message has no refused recipients to send to again.")},
+                      status=404)
+    return redirect("compose:edit", pk=composition.pk)
 
 
 def _list_or_fragment(request: HttpRequest, context: dict, page: str, fragment: str) -> HttpResponse:

@@ -8,12 +8,12 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from webmail.accounts.mail import open_mailbox
+from webmail.core.redirects import safe_next
 from webmail.mailbox import actions
 from webmail.mailbox.folders import label_for, present
 from webmail.mailbox.forms import SearchForm, is_search
@@ -88,11 +88,8 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 def _next_url(request: HttpRequest, selection) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
     folder_name = selection[0][0] if selection else "INBOX"
-    return f"{reverse('mailbox:folder')}?{urlencode({'folder': folder_name})}"
+    return safe_next(request, f"{reverse('mailbox:folder')}?{urlencode({'folder': folder_name})}")
 
 
 @require_POST

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.contrib.auth.decorators import login_not_required
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +15,6 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from webmail.accounts.mail import open_mailbox
-from webmail.accounts.models import MailAccount
 from webmail.mailbox import reading
 from webmail.mailbox.folders import label_for, present
 from webmail.mailbox.models import TrustedSender
@@ -75,9 +73,15 @@ def _fetch(request: HttpRequest, folder: str, uid: int):
         return mailbox.fetch_message(folder, uid)
 
 
+def _image_salt(request: HttpRequest) -> str:
+    """Image tokens are a capability inside one session only: signed for it, they are worth
+    nothing to anyone else, another session of the same user included."""
+    return f"{IMAGE_SALT}:{request.user.pk}:{request.session.session_key}"
+
+
 def _image_url(request: HttpRequest, folder: str, uid: int):
     def cid_url(content_id: str) -> str:
-        token = signing.dumps([request.user.pk, folder, uid, content_id], salt=IMAGE_SALT, compress=True)
+        token = signing.dumps([folder, uid, content_id], salt=_image_salt(request), compress=True)
         return reverse("mailbox:inline_image", args=[token])
 
     return cid_url
@@ -96,7 +100,9 @@ def _body_policy(request: HttpRequest, allow_remote: bool) -> str:
             "base-uri 'none'",
             "form-action 'none'",
             "frame-ancestors 'self'",
-            "sandbox allow-popups allow-popups-to-escape-sandbox",
+            # allow-same-origin without allow-scripts: nothing in the frame can run, and its image
+            # requests carry the session cookie (from an opaque origin they are cross-site: none).
+            "sandbox allow-same-origin allow-popups allow-popups-to-escape-sandbox",
         ]
     )
 
@@ -121,19 +127,15 @@ def body(request: HttpRequest, uid: int) -> HttpResponse:
     return response
 
 
-@login_not_required  # the sandboxed frame has an opaque origin: browsers send it no SameSite cookie
 @require_GET
 @cache_control(private=True, max_age=3600)
 def inline_image(request: HttpRequest, token: str) -> HttpResponse:
-    """A cid: image of a message, through a signed URL that only the body view hands out."""
+    """A cid: image of a message, through a URL that the body view hands out to this session."""
     try:
-        user_pk, folder, uid, content_id = signing.loads(token, salt=IMAGE_SALT, max_age=IMAGE_MAX_AGE)
+        folder, uid, content_id = signing.loads(token, salt=_image_salt(request), max_age=IMAGE_MAX_AGE)
     except (signing.BadSignature, ValueError, TypeError):
         return HttpResponse(status=404)
-    account = MailAccount.objects.filter(user_id=user_pk).first()
-    if account is None:
-        return HttpResponse(status=404)
-    with open_mailbox(account) as mailbox:
+    with open_mailbox(request.user.mail_account) as mailbox:
         raw = mailbox.fetch_message(folder, uid)
     found = find_by_content_id(raw.raw, content_id) if raw else None
     if found is None or not found[1].startswith("image/") or reading.is_active_type(found[1]):

@@ -1,0 +1,29 @@
+"""The Celery worker's consumer, made to ride out a Redis outage (settings.CELERY_WORKER_CONSUMER).
+
+Celery 5.7.0 crashes the whole worker when the broker connection drops while it holds unacknowledged
+messages, which with acks_late and ETA tasks (every message in its undo window) is nearly always:
+after the connection loss it first `collect()`s the connection, which detaches the transport
+(`transport.client = None`), then `close()`s it; closing the task channel tries to give the
+unacknowledged messages back to Redis, kombu looks up the broker's address on the detached
+transport and raises `AttributeError: 'NoneType' object has no attribute 'hostname'`, an error
+`ignore_errors` does not swallow. Celery 5.6 only collected. Giving the messages back could not
+work anyway (Redis is down); they come back through Redis's visibility timeout or the outbox
+sweeper, and the consumer reconnects as it does after any other connection error.
+"""
+
+import logging
+
+from celery.worker.consumer import Consumer as CeleryConsumer
+
+log = logging.getLogger(__name__)
+
+
+class Consumer(CeleryConsumer):
+    def on_connection_error_after_connected(self, exc):
+        try:
+            super().on_connection_error_after_connected(exc)
+        except AttributeError:
+            if self.connection is not None:  # not the close of the detached connection described above
+                raise
+            log.warning("broker connection closed after an outage; reconnecting",
+                        extra={"event": "celery.broker_lost"})
