@@ -166,8 +166,9 @@ def _context(user, visible: list[OutboxMessage], now) -> dict:
     if unseen:
         service.mark_seen(user, unseen)
     folded = [t.message.pk for t in outcomes[OUTCOME_TOASTS:]]
-    # Top to bottom: older outcomes, then what is leaving now, nearest the corner the eye goes to.
-    toasts = [*reversed(outcomes[:OUTCOME_TOASTS]), *current]
+    # Top to bottom: what is leaving now (never scrolled away when the region is full), then the
+    # newest outcomes, then the folded older ones.
+    toasts = [*current, *outcomes[:OUTCOME_TOASTS]]
     fingerprint = "|".join([f"{t.message.pk}:{t.kind}:{t.message.attempts}" for t in toasts] + [str(folded)])
     return {
         "toasts": toasts,
