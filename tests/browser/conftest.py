@@ -11,3 +11,20 @@ def sign_in(page):
         page.wait_for_url(page.base_url + "/mail/**")
 
     return sign_in_as
+
+
+def make_every_day_a_working_day(page) -> None:
+    """On the settings page, so that "Demain matin" is offered whatever day the test runs."""
+    page.goto(page.base_url + "/parametres/")
+    for day in ("samedi", "dimanche"):
+        page.get_by_label(day, exact=True).check()
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_text("Paramètres enregistrés.").wait_for()
+
+
+def write(page, to: str, subject: str, body: str) -> None:
+    """Open the compose page and type a message as a person does."""
+    page.goto(page.base_url + "/ecrire/")
+    page.get_by_label("À", exact=True).fill(to)
+    page.get_by_label("Objet").fill(subject)
+    page.get_by_label("Message", exact=True).fill(body)

@@ -6,6 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import write
+
 pytestmark = [pytest.mark.browser, pytest.mark.imap, pytest.mark.smtp, pytest.mark.celery,
               pytest.mark.django_db(transaction=True)]
 
@@ -15,10 +17,7 @@ def test_boite_d_envoi_counts_down_then_the_message_leaves_the_list(page, sign_i
     settings.OUTBOX_DELAY_OVERRIDE = 8
     bob = make_mail_user("bob")
     sign_in(mail_user)
-    page.goto(page.base_url + "/ecrire/")
-    page.get_by_label("À", exact=True).fill(bob.email)
-    page.get_by_label("Objet").fill("Procès-verbal du conseil — Łódź")
-    page.get_by_label("Message", exact=True).fill("Bonjour Bob,\n\nLe procès-verbal est validé.\n\nAlice")
+    write(page, bob.email, "Procès-verbal du conseil — Łódź", "Bonjour Bob,\n\nLe procès-verbal est validé.\n\nAlice")
     page.get_by_role("button", name="Envoyer").click()
     expect(page.get_by_role("status").filter(has_text="Envoi dans")).to_be_visible()
 

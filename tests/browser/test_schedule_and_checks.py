@@ -5,6 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import make_every_day_a_working_day, write
+
 pytestmark = [pytest.mark.browser, pytest.mark.imap, pytest.mark.django_db(transaction=True)]
 
 
@@ -12,16 +14,8 @@ def test_schedule_tomorrow_morning_then_cancel_back_to_drafts(page, sign_in, mai
                                                               screenshot):
     bob = make_mail_user("bob")
     sign_in(mail_user)
-    # Every day a working day, so "Demain matin" is offered whatever day the test runs.
-    page.goto(page.base_url + "/parametres/")
-    for day in ("samedi", "dimanche"):
-        page.get_by_label(day, exact=True).check()
-    page.get_by_role("button", name="Enregistrer").click()
-
-    page.goto(page.base_url + "/ecrire/")
-    page.get_by_label("À", exact=True).fill(bob.email)
-    page.get_by_label("Objet").fill("Point budget de demain")
-    page.get_by_label("Message", exact=True).fill("Bonjour Bob,\n\nOn fait le point demain ?\n\nAlice")
+    make_every_day_a_working_day(page)
+    write(page, bob.email, "Point budget de demain", "Bonjour Bob,\n\nOn fait le point demain ?\n\nAlice")
     page.get_by_text("Programmer l'envoi").click()
     preset = page.get_by_role("button", name=re.compile("Demain matin"))
     expect(preset).to_contain_text("08:00, heure de Paris")

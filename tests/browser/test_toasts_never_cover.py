@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
+from tests.browser.conftest import make_every_day_a_working_day
 from tests.outbox.outcomes import refused_sends
 
 pytestmark = [pytest.mark.browser, pytest.mark.imap, pytest.mark.smtp, pytest.mark.celery,
@@ -63,12 +64,7 @@ def test_with_three_failure_toasts_open_demain_matin_can_be_clicked(
 ):
     bob = make_mail_user("bob")
     sign_in(mail_user)
-    # Every day a working day, so "Demain matin" is offered whatever day the test runs.
-    page.goto(page.base_url + "/parametres/")
-    for day in ("samedi", "dimanche"):
-        page.get_by_label(day, exact=True).check()
-    page.get_by_role("button", name="Enregistrer").click()
-    expect(page.get_by_text("Paramètres enregistrés.")).to_be_visible()
+    make_every_day_a_working_day(page)
     refused_sends(_user(mail_user), 3)
 
     _write(page, f"{bob.email}, secretariat@example.test", "Point budget de demain",
