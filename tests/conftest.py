@@ -252,9 +252,9 @@ def screenshot(request, page):
     """Save a documentation screenshot when --screenshots=DIR is given (make screenshots)."""
     folder = request.config.getoption("--screenshots")
 
-    def take(name: str) -> None:
+    def take(name: str, of=None) -> None:  # `of`: another page than the test's `page` (a phone's, say)
         if folder:
             os.makedirs(folder, exist_ok=True)
-            page.screenshot(path=os.path.join(folder, f"{name}.png"))
+            (of or page).screenshot(path=os.path.join(folder, f"{name}.png"))
 
     return take

@@ -68,6 +68,9 @@ smtpd_tls_auth_only = no
 # A submission port: nothing without AUTH; only our domain (no relay); only users Dovecot has.
 smtpd_client_restrictions = permit_sasl_authenticated, reject
 smtpd_relay_restrictions = reject_unauth_destination
+# An account sends as itself and its "+tag" aliases only (the map gives the owner of an address).
+smtpd_sender_login_maps = regexp:{root}/etc/sender_logins
+smtpd_sender_restrictions = reject_sender_login_mismatch
 smtpd_recipient_restrictions = reject_unverified_recipient
 unverified_recipient_reject_code = 550
 # The probe (an LMTP RCPT to Dovecot) takes milliseconds: poll for its result every second (the
@@ -77,6 +80,9 @@ address_verify_poll_count = 5
 smtpd_forbid_bare_newline = reject
 smtpd_forbid_bare_newline_exclusions =
 """
+
+# The owner of a sender address: itself, or for "alice+tag@…" alice@… (Postfix lowercases the key).
+SENDER_LOGINS = "/^([^+@]+)(\\+[^@]*)?@(.+)$/ ${1}@${3}\n"
 
 # Debian's master.cf, reduced to the services a submission-to-LMTP server uses, all unchrooted.
 MASTER_CF = """\
@@ -149,6 +155,7 @@ class PrivatePostfix:
             auth_socket=self.dovecot.auth_socket,
         ))
         (self.config_dir / "master.cf").write_text(MASTER_CF.format(port=self.port))
+        (self.config_dir / "sender_logins").write_text(SENDER_LOGINS)
         # Postfix re-reads a main.cf younger than ~2 s, pausing 300 ms each time, before it trusts
         # it ("let it settle"): a backdated config makes the start 0.4 s instead of 2 s.
         old = time.time() - 60

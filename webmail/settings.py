@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "webmail.compose",
     "webmail.outbox",
     "webmail.preferences",
+    "webmail.identities",
+    "webmail.undo",
+    "webmail.reminders",
     "webmail.demo",
 ]
 
@@ -57,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "webmail.preferences.middleware.UserTimeZoneMiddleware",
+    "webmail.preferences.middleware.UserLanguageMiddleware",
     "webmail.core.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -135,6 +139,16 @@ MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 20)
 # leaves the message uncertain (docs/outbox.md), never retried.
 SMTP_FINAL_REPLY_TIMEOUT = env_int("SMTP_FINAL_REPLY_TIMEOUT", 600)
 IMAP_POOL_IDLE_SECONDS = env_int("IMAP_POOL_IDLE_SECONDS", 300)
+# IMAP connections one account may hold per web process; × WEB_CONCURRENCY must stay under the
+# server's per-user limit (Dovecot's mail_max_userip_connections: 10). docs/reading.md.
+IMAP_CONNECTIONS_PER_ACCOUNT = env_int("IMAP_CONNECTIONS_PER_ACCOUNT", 3)
+# Idle IMAP connections one web process keeps for all its accounts together.
+IMAP_POOL_MAX_IDLE = env_int("IMAP_POOL_MAX_IDLE", 64)
+# Opened messages kept parsed and sanitised in each web process's memory (docs/reading.md).
+MESSAGE_CACHE_MB = env_int("MESSAGE_CACHE_MB", 64)
+MESSAGE_CACHE_SECONDS = env_int("MESSAGE_CACHE_SECONDS", 600)
+# Messages fetched ahead after a list page (its newest) and around the one being read; 0: none.
+PREFETCH_MESSAGES = env_int("PREFETCH_MESSAGES", 3)
 # Verify server certificates; only a test set-up with self-signed certificates turns this off.
 MAIL_VERIFY_TLS = env_bool("MAIL_VERIFY_TLS", True)
 
@@ -155,7 +169,7 @@ LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 15 * 60)
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES")
 
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("French")), ("en", _("English"))]
+LANGUAGES = [("fr", _("French")), ("en", _("English")), ("ar", _("Arabic")), ("pl", _("Polish"))]
 LOCALE_PATHS = [BASE_DIR / "webmail" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -259,3 +273,5 @@ CELERY_BEAT_SCHEDULE["forget-abandoned-compositions"] = {
     "task": "webmail.compose.tasks.forget_abandoned_compositions", "schedule": 24 * 3600.0,
 }
 CELERY_BEAT_SCHEDULE["outbox-sweep"] = {"task": "webmail.outbox.tasks.sweep", "schedule": float(OUTBOX_SWEEP_SECONDS)}
+CELERY_BEAT_SCHEDULE["reminders-sweep"] = {"task": "webmail.reminders.tasks.sweep", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["undo-forget-old"] = {"task": "webmail.undo.tasks.forget_old_actions", "schedule": 24 * 3600.0}

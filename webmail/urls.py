@@ -11,6 +11,9 @@ urlpatterns = [
     path("ecrire/", include("webmail.compose.urls")),
     path("envoi/", include("webmail.outbox.urls")),
     path("parametres/", include("webmail.preferences.urls")),
+    path("parametres/ecrire/", include("webmail.identities.urls")),
+    path("annuler/", include("webmail.undo.urls")),
+    path("rappels/", include("webmail.reminders.urls")),
     # The language can be chosen before signing in, on the sign-in page.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),

@@ -9,4 +9,48 @@
       if (search) { event.preventDefault(); search.focus(); }
     }
   });
+
+  // Phones: ☰ and ⋮ open their panel (the folders, the account links). Without this file they are
+  // links to the panel, which CSS shows as the :target. One panel at a time; Échap, a tap outside or
+  // following a link inside closes it.
+  function panelOf(button) { return document.getElementById(button.getAttribute("aria-controls")); }
+  function closePanels(except) {
+    document.querySelectorAll(".menu-button[aria-expanded='true']").forEach(function (button) {
+      if (button === except) return;
+      button.setAttribute("aria-expanded", "false");
+      const panel = panelOf(button);
+      if (panel) panel.classList.remove("open");
+    });
+  }
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest(".menu-button");
+    if (button) {
+      event.preventDefault();
+      const panel = panelOf(button);
+      const opening = button.getAttribute("aria-expanded") !== "true";
+      closePanels(button);
+      button.setAttribute("aria-expanded", String(opening));
+      if (panel) panel.classList.toggle("open", opening);
+      if (opening && panel) {
+        const first = panel.querySelector("a, button, input, select");
+        if (first) first.focus();
+      }
+      return;
+    }
+    const open = document.querySelector(".menu-button[aria-expanded='true']");
+    if (!open) return;
+    const panel = panelOf(open);
+    if (!panel || !panel.contains(event.target) || event.target.closest("a")) closePanels(null);
+  });
+  document.addEventListener("keydown", function (event) {
+    // role="button" on a link: Space activates it too, as it does a button.
+    if (event.key === " " && event.target.matches && event.target.matches(".menu-button")) {
+      event.preventDefault();
+      event.target.click();
+      return;
+    }
+    if (event.key !== "Escape") return;
+    const open = document.querySelector(".menu-button[aria-expanded='true']");
+    if (open) { closePanels(null); open.focus(); }
+  });
 })();

@@ -74,6 +74,7 @@
     },
     e: function () { if (reading()) click(".reading [data-shortcut='e']"); else actOnList("archive"); },
     "#": function () { if (reading()) click(".reading [data-shortcut='#']"); else actOnList("delete"); },
+    Z: function () { click("#stop-everything button"); },
     "?": openHelp,
   };
 

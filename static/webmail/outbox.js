@@ -13,16 +13,28 @@
       item.dataset.deadline = String(Date.now() + Number(item.dataset.remainingMs));
     });
   }
+  // The page's digits: Arabic-Indic when the user chose them (<html data-digits="arab">).
+  const numbering = document.documentElement.dataset.digits;
+  const formatNumber = numbering && window.Intl
+    ? new Intl.NumberFormat("ar-u-nu-" + numbering, { useGrouping: false }).format : String;
   function tick() {
     document.querySelectorAll("[data-deadline] .countdown").forEach(function (el) {
       const item = el.closest("[data-deadline]");
       const seconds = Math.max(0, Math.ceil((Number(item.dataset.deadline) - Date.now()) / 1000));
-      const text = el.textContent.replace(/\d+/, String(seconds));
+      const text = el.textContent.replace(/[0-9\u0660-\u0669]+/, formatNumber(seconds));
       if (text !== el.textContent) el.textContent = text;
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { startCountdowns(document); });
-  document.addEventListener("htmx:load", function (event) { startCountdowns(event.target); });
+  // The undo toast of an action on mail ("2 messages archivés · Annuler") leaves after its time.
+  function expireToasts(root) {
+    root.querySelectorAll("[data-expires-ms]").forEach(function (toast) {
+      if (toast.dataset.expiring) return;
+      toast.dataset.expiring = "1";
+      setTimeout(function () { toast.remove(); }, Number(toast.dataset.expiresMs));
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { startCountdowns(document); expireToasts(document); });
+  document.addEventListener("htmx:load", function (event) { startCountdowns(event.target); expireToasts(event.target); });
   setInterval(tick, 250);
 
   // `z` undoes the most recent send, like Gmail.

@@ -125,8 +125,11 @@ def test_someone_elses_composition_is_a_404(signed_in_client, make_mail_user, cl
     assert intruder.post(f"{url}supprimer/").status_code == 404
 
 
-def test_the_signature_from_settings_is_inserted(signed_in_client):
-    signed_in_client.post("/parametres/", preferences_data(signature="Alice Martin\nAtelier Martin"))
+def test_the_signature_of_the_identity_is_shown_under_the_text(signed_in_client):
+    signed_in_client.post("/parametres/ecrire/signatures/nouvelle/", {"name": "Courte", "text": "Alice Martin\nAtelier Martin"})
+    from webmail.identities.models import Identity, Signature
+
+    Identity.objects.update(new_signature=Signature.objects.get(name="Courte"))
     page = signed_in_client.get(_new(signed_in_client)).content.decode()
     assert "-- \nAlice Martin\nAtelier Martin" in page
 

@@ -77,7 +77,11 @@ def test_delete_moves_to_trash_then_deletes_for_good(signed_in_client, three, ui
     _post(signed_in_client, "delete", three[:2])
     trashed = uids(user, "Trash")
     assert len(trashed) == 2 and len(uids(user)) == 1
+    # For good: asked first (the one action without undo), nothing deleted until confirmed.
     response = _post(signed_in_client, "delete", trashed, folder="Trash", htmx=True)
+    assert response["HX-Retarget"] == "#main" and "Supprimer définitivement ?" in response.content.decode()
+    assert uids(user, "Trash") == trashed
+    response = _post(signed_in_client, "delete", trashed, folder="Trash", htmx=True, confirmed="1")
     assert "2 messages supprimés définitivement." in response.content.decode()
     assert uids(user, "Trash") == []
 

@@ -111,9 +111,9 @@ def test_sent_and_drafts_show_whom_it_was_written_to(signed_in_client, put_mail)
              folder="Sent")
     put_mail(user, [build(subject="Brouillon", sender=user.email, to="Zoé <zoe@example.fr>")], folder="Drafts")
     sent = signed_in_client.get("/mail/", {"folder": "Sent"}).content.decode()
-    assert '<span class="sender">À : Bob Durand, eve@example.fr</span>' in sent
+    assert '<span class="sender" dir="auto">À : Bob Durand, eve@example.fr</span>' in sent
     drafts = signed_in_client.get("/mail/", {"folder": "Drafts"}).content.decode()
-    assert '<span class="sender">À : Zoé</span>' in drafts
+    assert '<span class="sender" dir="auto">À : Zoé</span>' in drafts
     found = signed_in_client.get("/mail/", {"q": "Compte rendu"}).content.decode()
     assert "À : Bob Durand" in found  # a search across folders shows Sent rows the same way
 

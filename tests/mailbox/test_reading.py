@@ -125,7 +125,7 @@ def test_attachments_are_listed_and_downloaded_safely(signed_in_client, put_mail
     page = _open(signed_in_client, uid).content.decode()
     assert "3 pièces jointes" in page
     assert "rapport été.pdf" in page and "application/pdf" in page
-    links = re.findall(r'href="(/mail/\d+/pieces/[^"]+)"', page)
+    links = re.findall(r'href="(/mail/\d+/pieces/[^/"]+/\?[^"]+)"', page)  # downloads, not the previews
     assert len(links) == 3
     pdf = signed_in_client.get(links[0].replace("&amp;", "&"))
     assert pdf.status_code == 200 and pdf.content == b"%PDF-1.4 data"

@@ -333,6 +333,7 @@ _PLACEHOLDER = re.compile(
     | %\([A-Za-z_]\w{0,30}\)[sd]                             # %(name)s
     | \$(?<![\w$]\$)[A-Z][A-Z0-9_]{1,30}\$(?![\w$])         # $FIRSTNAME$ (capitals only: "$ab$" is LaTeX)
     | <([^\W\d_][\w' -]{0,38}[\w])>                          # <FirstName>, <Prénom>, <nom du client>
+    | ‹[^‹›\n]{1,60}›                                       # ‹Prénom›, ‹sujet› (the templates' own marks)
     | \[([^\W\d_][\w' -]{0,38}[\w!])\](?!\()                 # [Prénom], [NOM] (not a Markdown link)
     | X(?<![\w-]X)XX+(?![\w-])                              # XXX, XXXX (capitals: "xxx" are kisses)
     """,

@@ -18,7 +18,20 @@ class Composition(models.Model):
     cc = models.TextField(blank=True)
     bcc = models.TextField(blank=True)
     subject = models.CharField(max_length=998, blank=True)
+    # What the user wrote. For a rich message `body_html` is the sanitised HTML and `body` its
+    # plain-text rendering (the checks read it); for a plain-text message `body_html` is empty.
     body = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    # Who it is from, and the signature under the text (none: "Aucune"). Both are kept apart from
+    # the body so that the signature menu swaps it without touching what was typed.
+    identity = models.ForeignKey("identities.Identity", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    signature = models.ForeignKey("identities.Signature", null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    # The quoted original of a reply or the forwarded message, under the signature: as text
+    # ("Le … a écrit :" and "> " lines) and, for a rich message, as sanitised HTML.
+    quote = models.TextField(blank=True)
+    quote_html = models.TextField(blank=True)
     in_reply_to = models.CharField(max_length=998, blank=True)
     references = models.TextField(blank=True)
     # The message answered, flagged \Answered once this one has left.
@@ -44,6 +57,10 @@ class Composition(models.Model):
         from webmail.outbox.models import State  # the outbox app's models refer to this one
 
         return self.sends.filter(state__in=[State.PENDING, State.SENDING]).exists()
+
+    @property
+    def is_rich(self) -> bool:
+        return bool(self.body_html)
 
     @property
     def attachments_size(self) -> int:

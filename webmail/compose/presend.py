@@ -50,7 +50,7 @@ def review(composition: Composition, now: datetime, *, sending_now: bool) -> lis
         attachment_names=[a.filename for a in composition.attachments.all()],
         attachments_bytes=composition.attachments_size,
         is_reply_all=composition.reply_all,
-        signature=preferences.signature,
+        signature=composition.signature.text if composition.signature else "",
     )
     off_hours = off_hours_finding(now, preferences) if sending_now else None
     return checks.run_checks(draft, check_settings(preferences), known_domains=known_domains(composition.user),

@@ -7,7 +7,16 @@ from django.utils.translation import gettext as _
 
 from webmail.mailbox.parse import Address, ParsedMessage
 
-_PREFIXES = re.compile(r"^\s*((re|aw|sv|ré|fwd?|tr|wg|rv|enc)\s*(\[\d+\])?\s*:\s*)+", re.IGNORECASE)
+# The reply and forward prefixes of the mail programs our users' correspondents use, so that the
+# next reply says "Re : " once, in the replier's language, whatever the thread said before: English
+# (Re, Fwd, Fw), French (Ré, Tr), German (Aw, Wg), Nordic (Sv), Spanish/Portuguese (Rv, Enc), Polish
+# (Odp, Pd: Outlook's "ODP:" and "PD:"), Arabic (رد, إعادة توجيه, توجيه). "Re[2]:" counts replies;
+# \u200e/\u200f are the direction marks an Arabic client may put around the colon.
+_PREFIXES = re.compile(
+    r"^[\s\u200e\u200f]*((re|aw|sv|ré|odp|fwd?|tr|wg|rv|enc|pd|رد|إعادة توجيه|توجيه)"
+    r"[\s\u200e\u200f]*(\[\d+\])?[\s\u200e\u200f]*:[\s\u200e\u200f]*)+",
+    re.IGNORECASE,
+)
 
 
 def _strip_prefixes(subject: str) -> str:
@@ -63,15 +72,18 @@ def _when(original: ParsedMessage) -> str:
     return formats.date_format(timezone.localtime(original.date), "DATETIME_FORMAT") if original.date else ""
 
 
+def attribution(original: ParsedMessage) -> str:
+    """"Le 20 novembre 2026 09:30, Bob <bob@x.fr> a écrit :" in the user's language and zone."""
+    return _("On %(date)s, %(sender)s wrote:") % {"date": _when(original), "sender": _sender(original)}
+
+
 def quoted_reply(original: ParsedMessage) -> str:
-    when = _when(original)
-    attribution = _("On %(date)s, %(sender)s wrote:") % {"date": when, "sender": _sender(original)}
     text = original.text or ""
     quoted = "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
-    return f"{attribution}\n{quoted}"
+    return f"{attribution(original)}\n{quoted}"
 
 
-def forwarded_block(original: ParsedMessage) -> str:
+def forwarded_header(original: ParsedMessage) -> str:
     lines = [
         _("---------- Forwarded message ----------"),
         _("From: %(sender)s") % {"sender": _sender(original)},
@@ -81,7 +93,11 @@ def forwarded_block(original: ParsedMessage) -> str:
     lines.append(_("Subject: %(subject)s") % {"subject": original.subject})
     if original.to:
         lines.append(_("To: %(recipients)s") % {"recipients": format_addresses(original.to)})
-    return "\n".join(lines) + "\n\n" + (original.text or "")
+    return "\n".join(lines)
+
+
+def forwarded_block(original: ParsedMessage) -> str:
+    return forwarded_header(original) + "\n\n" + (original.text or "")
 
 
 def with_signature(body: str, signature: str, quoted: str = "") -> str:

@@ -4,15 +4,16 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.html import escape
 
 from webmail.accounts.mail import open_mailbox
 from webmail.accounts.models import MailAccount
-from webmail.compose import building, replies
+from webmail.compose import building, replies, richtext
 from webmail.compose.models import Attachment, Composition
 from webmail.core.crypto import CredentialsUnreadable
+from webmail.identities import service as identities
 from webmail.imap.gateway import MailServerError
 from webmail.mailbox.parse import get_part, parse_message
-from webmail.preferences.models import Preferences
 
 
 class OriginalNotFound(Exception):
@@ -35,20 +36,49 @@ def _fetch_original(account: MailAccount, folder: str, uid: int) -> bytes:
     return raw
 
 
+def _rich(user) -> bool:
+    from webmail.identities.service import writing_preferences
+
+    return not writing_preferences(user).plain_text
+
+
 def start_new(user, *, to: str = "") -> Composition:
-    signature = Preferences.for_user(user).signature
-    return Composition.objects.create(user=user, to=to, body=replies.with_signature("", signature))
+    identity = identities.default_identity(user)
+    return Composition.objects.create(
+        user=user, to=to, identity=identity, signature=identities.signature_for(identity, reply=False),
+        body_html="<div><br></div>" if _rich(user) else "",
+    )
+
+
+def _addressed_to(raw: bytes, original) -> list[str]:
+    """Where the original was delivered: Delivered-To first (the alias it really came through),
+    then To and Cc."""
+    from email import message_from_bytes, policy
+
+    delivered = message_from_bytes(raw, policy=policy.compat32).get_all("Delivered-To") or []
+    return [str(d) for d in delivered] + [a.email for a in [*original.to, *original.cc]]
+
+
+def _quoted_html(original, attribution: str) -> str:
+    """The original as HTML in a blockquote: its own HTML sanitised by the reading pane's rules (no
+    remote content), or its text."""
+    body = richtext.clean(original.html) if original.html else richtext.from_text(original.text or "")
+    return f"<div>{escape(attribution)}</div>\n{richtext.quote(body)}"
 
 
 def start_reply(user, folder: str, uid: int, *, reply_all: bool) -> Composition:
     account = user.mail_account
-    original = parse_message(_fetch_original(account, folder, uid))
-    to, cc = replies.reply_recipients(original, account.email, reply_all)
+    raw = _fetch_original(account, folder, uid)
+    original = parse_message(raw)
+    identity = identities.identity_for(user, _addressed_to(raw, original))
+    to, cc = replies.reply_recipients(original, identity.email, reply_all)
     in_reply_to, references = replies.references(original)
-    signature = Preferences.for_user(user).signature
+    rich = _rich(user)
     return Composition.objects.create(
         user=user, to=to, cc=cc, subject=replies.reply_subject(original.subject),
-        body=replies.with_signature("", signature, replies.quoted_reply(original)),
+        identity=identity, signature=identities.signature_for(identity, reply=True),
+        body_html="<div><br></div>" if rich else "", quote=replies.quoted_reply(original),
+        quote_html=_quoted_html(original, replies.attribution(original)) if rich else "",
         in_reply_to=in_reply_to, references=references, reply_folder=folder, reply_uid=uid,
         reply_all=reply_all,
     )
@@ -58,13 +88,44 @@ def start_reply(user, folder: str, uid: int, *, reply_all: bool) -> Composition:
 def start_forward(user, folder: str, uid: int) -> Composition:
     raw = _fetch_original(user.mail_account, folder, uid)
     original = parse_message(raw)
-    signature = Preferences.for_user(user).signature
+    identity = identities.identity_for(user, _addressed_to(raw, original))
+    rich = _rich(user)
+    quote_html = ""
+    if rich:
+        header = richtext.from_text(replies.forwarded_header(original))
+        # The original's inline images (a logo, a photo in the text) come along inside the HTML,
+        # as they do in a draft; _copy_attachments then leaves them out of the attachments.
+        body = (richtext.clean(original.html, inline_parts=_inline_parts(raw, original)) if original.html
+                else richtext.from_text(original.text or ""))
+        quote_html = f"<div>{header}</div>\n<div>{body}</div>"
     composition = Composition.objects.create(
-        user=user, subject=replies.forward_subject(original.subject),
-        body=replies.with_signature("", signature, replies.forwarded_block(original)),
+        user=user, subject=replies.forward_subject(original.subject), identity=identity,
+        signature=identities.signature_for(identity, reply=True), body_html="<div><br></div>" if rich else "",
+        quote=replies.forwarded_block(original), quote_html=quote_html,
     )
     _copy_attachments(raw, original, composition)
     return composition
+
+
+def _inline_parts(raw: bytes, parsed) -> dict[str, tuple[bytes, str]]:
+    """Content-ID → (bytes, type) of the message's inline parts."""
+    found = {a.content_id: get_part(raw, a.part_id) for a in parsed.attachments if a.inline and a.content_id}
+    return {content_id: (part[0], part[1]) for content_id, part in found.items() if part is not None}
+
+
+def _draft_fields(raw: bytes, draft) -> dict:
+    """The From identity and the HTML of a message read back from its bytes (a draft, a copy)."""
+    from email.utils import parseaddr
+
+    user_fields = {}
+    sender = parseaddr(_header(raw, "From"))[1]
+    if sender:
+        user_fields["sender"] = sender
+    if draft.html:
+        images = {a.content_id: get_part(raw, a.part_id) for a in draft.attachments if a.inline and a.content_id}
+        parts = {cid: (found[0], found[1]) for cid, found in images.items() if found is not None}
+        user_fields["body_html"] = richtext.clean(richtext.with_data_images(draft.html, parts))
+    return user_fields
 
 
 @transaction.atomic
@@ -83,7 +144,7 @@ def continue_draft(user, uid: int) -> Composition:
     composition = Composition.objects.create(
         user=user, to=replies.format_addresses(draft.to), cc=replies.format_addresses(draft.cc), bcc=_header(raw, "Bcc"),
         subject=draft.subject, body=(draft.text or "").rstrip("\r\n"), in_reply_to=draft.in_reply_to or "",
-        references=" ".join(draft.references), draft_uid=uid,
+        references=" ".join(draft.references), draft_uid=uid, **_as_written(user, raw, draft),
     )
     _copy_attachments(raw, draft, composition)
     return composition
@@ -104,10 +165,19 @@ def start_copy(user, raw: bytes, *, only: list[str]) -> Composition:
     composition = Composition.objects.create(
         user=user, to=replies.format_addresses(to), cc=replies.format_addresses(cc), bcc=", ".join(bcc),
         subject=message.subject, body=(message.text or "").rstrip("\r\n"), in_reply_to=message.in_reply_to or "",
-        references=" ".join(message.references),
+        references=" ".join(message.references), **_as_written(user, raw, message),
     )
     _copy_attachments(raw, message, composition)
     return composition
+
+
+def _as_written(user, raw: bytes, message) -> dict:
+    """Identity and formatting of a message read back from its bytes: its From picks the identity
+    (no signature is added: the text already has it), its HTML (inline images back as data: URLs)
+    stays rich."""
+    fields = _draft_fields(raw, message)
+    sender = fields.pop("sender", "")
+    return {"identity": identities.identity_for(user, [sender]), **fields}
 
 
 def _header(raw: bytes, name: str) -> str:
@@ -119,6 +189,8 @@ def _header(raw: bytes, name: str) -> str:
 
 def _copy_attachments(raw: bytes, parsed, composition: Composition) -> None:
     for attachment in parsed.attachments:
+        if composition.body_html and attachment.inline and f"cid:{attachment.content_id}" in (parsed.html or ""):
+            continue  # an image of the HTML body: it travels inside body_html (see _draft_fields)
         part = get_part(raw, attachment.part_id)
         if part is None:
             continue
@@ -131,7 +203,8 @@ def _copy_attachments(raw: bytes, parsed, composition: Composition) -> None:
 def save_draft(composition: Composition) -> None:
     """Store the composition in Drafts, replacing its previous copy (no pile of duplicates)."""
     account = composition.user.mail_account
-    message = building.build(composition, account.email, building.new_message_id(account.email), for_draft=True)
+    message = building.build(composition, building.from_header(composition), building.new_message_id(account.email),
+                             for_draft=True)
     with open_mailbox(account) as mailbox:
         folder = drafts_folder(mailbox)
         new_uid = mailbox.append(folder, building.as_bytes(message), flags=("\\Draft", "\\Seen"))
@@ -169,3 +242,30 @@ def forget_abandoned(older_than_days: int = 30) -> int:
     abandoned = Composition.objects.filter(updated_at__lt=cutoff, draft_uid__isnull=True, sends__isnull=True)
     _, per_model = abandoned.delete()
     return per_model.get("compose.Composition", 0)
+
+
+def drop_quote(composition: Composition) -> None:
+    """"Retirer la citation": the original is no longer quoted under the signature."""
+    composition.quote = composition.quote_html = ""
+    composition.save(update_fields=["quote", "quote_html", "updated_at"])
+
+
+def insert_template(composition: Composition, template_id: str) -> bool:
+    """A template's text goes where the user writes, before what is there; its subject fills an
+    empty subject. False when it is not one of the user's templates."""
+    from webmail.identities.models import Template
+
+    template = Template.objects.filter(user=composition.user, pk=template_id if template_id.isdigit() else 0).first()
+    if template is None:
+        return False
+    if composition.is_rich:
+        inserted = template.html or richtext.from_text(template.text)
+        current = composition.body_html if richtext.to_text(composition.body_html).strip() else ""
+        composition.body_html = f"<div>{inserted}</div>{current}"
+        composition.body = richtext.to_text(composition.body_html)
+    else:
+        composition.body = "\n\n".join(part for part in (template.text, composition.body.strip("\n")) if part)
+    if not composition.subject.strip():
+        composition.subject = template.subject
+    composition.save(update_fields=["body", "body_html", "subject", "updated_at"])
+    return True

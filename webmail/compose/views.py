@@ -4,6 +4,7 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -11,6 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from webmail.compose import contacts, presend, service
 from webmail.compose.forms import CompositionForm, check_attachment_sizes
 from webmail.compose.models import Attachment, Composition
+from webmail.compose.writing import writing_context
+from webmail.core.middleware import POLICY
 from webmail.imap.gateway import MailServerError
 from webmail.outbox import schedule
 from webmail.outbox import service as outbox
@@ -49,6 +52,7 @@ def _context(form: CompositionForm, composition: Composition, **extra) -> dict:
     hours = Preferences.for_user(composition.user).office_hours()
     now = timezone.now()
     return {"form": form, "composition": composition, "attachments": composition.attachments.all(),
+            **writing_context(composition),
             "title": composition.subject or _("New message"), "presets": schedule.presets(now, hours),
             **_kept_time(composition, hours, now), **extra}
 
@@ -63,7 +67,12 @@ def _kept_time(composition: Composition, hours, now) -> dict:
 
 
 def _render(request, form, composition, status=200, **extra) -> HttpResponse:
-    return render(request, "compose/edit.html", _context(form, composition, **extra), status=status)
+    response = render(request, "compose/edit.html", _context(form, composition, **extra), status=status)
+    # The editor shows colours and pasted formatting through style attributes (they were sanitised
+    # on the server like a received message's); scripts stay as strict as everywhere.
+    response.headers["Content-Security-Policy"] = POLICY.replace(
+        "style-src 'self'", "style-src 'self'; style-src-attr 'unsafe-inline'")
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -83,6 +92,13 @@ def edit(request: HttpRequest, pk) -> HttpResponse:
     if not form.is_valid():
         return _render(request, form, composition, status=400)
     form.save()
+    if action == "drop_quote":
+        service.drop_quote(composition)
+        return redirect("compose:edit", pk=composition.pk)
+    if action == "insert_template":
+        if not service.insert_template(composition, request.POST.get("template", "")):
+            return _render(request, form, composition, status=400, template_error=_("This template no longer exists."))
+        return redirect(reverse("compose:edit", args=[composition.pk]) + "?modele=1")
     if action == "fix_address":
         presend.fix_address(composition, request.POST.get("address", ""), request.POST.get("suggestion", ""))
         return redirect("compose:edit", pk=composition.pk)

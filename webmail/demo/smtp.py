@@ -1,7 +1,8 @@
 """The project's own SMTP submission server, for the demo and the tests.
 
 Like a real submission server it requires AUTH before MAIL FROM, checks the credentials against
-the private Dovecot's user list, refuses unknown recipients with a permanent 550, and delivers
+the private Dovecot's user list, lets an account send only as itself or its "+tag" aliases,
+refuses unknown recipients with a permanent 550, and delivers
 accepted mail into the recipients' inboxes through Dovecot's LMTP service, so a message sent from
 alice to bob really lands in bob's INBOX.
 """
@@ -33,9 +34,25 @@ class Delivery:
     accepted_at: float = field(default_factory=time.time)
 
 
+def may_send_as(login: str, address: str) -> bool:
+    """Like Postfix's reject_sender_login_mismatch with the usual sub-address map: an account sends
+    as itself and as its "+tag" aliases (alice+ventes@…), never as someone else."""
+    local, _, domain = address.lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}" == login.lower()
+
+
 class _Handler:
     def __init__(self, server: SubmissionServer):
         self.server = server
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        login = getattr(session.auth_data, "login", b"")
+        login = login.decode(errors="replace") if isinstance(login, bytes) else str(login or "")
+        if address and not may_send_as(login, address):
+            return f"553 5.7.1 <{address}>: Sender address rejected: not owned by user {login}"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() not in {user.lower() for user in self.server.dovecot.users}:
@@ -84,7 +101,7 @@ class SubmissionServer:
         login = auth_data.login.decode(errors="replace")
         password = auth_data.password.decode(errors="replace")
         users = self.dovecot.read_users()
-        return AuthResult(success=users.get(login) == password, handled=False)
+        return AuthResult(success=users.get(login) == password, handled=False, auth_data=auth_data)
 
     def start(self) -> SubmissionServer:
         self._controller = Controller(

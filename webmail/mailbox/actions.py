@@ -2,17 +2,18 @@
 
 A selection is a list of (folder, uid) pairs, so search results spanning several folders can be
 acted on together. Every action is a handful of IMAP commands per folder, whatever the count.
+Each one also says what it changed (`Done.steps`, in the server's UIDs), for Annuler (webmail/undo).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from webmail.imap.gateway import Mailbox
+from webmail.imap.gateway import Mailbox, Moved
 
 FLAG_ACTIONS = {
     "star": ("\\Flagged", True),
@@ -23,6 +24,21 @@ FLAG_ACTIONS = {
 ACTIONS = (*FLAG_ACTIONS, "move", "archive", "delete")
 # Actions after which the message is no longer where the reader was looking.
 LEAVING_ACTIONS = ("move", "archive", "delete")
+
+
+@dataclass(frozen=True)
+class Done:
+    """What an action did: the sentence for the reader, and the steps that undo it (see
+    undo.models.MailAction); no steps for a permanent delete, the one action without undo."""
+
+    action: str
+    count: int
+    sentence: str
+    steps: list[dict] = field(default_factory=list)
+
+
+class NeedsConfirmation(Exception):
+    """Deleting from the Trash (or where there is none) is for good: the user confirms first."""
 
 
 class ActionRefused(Exception):
@@ -53,8 +69,11 @@ def _by_folder(selection: list[tuple[str, int]]) -> dict[str, list[int]]:
     return grouped
 
 
-def apply(mailbox: Mailbox, action: str, selection: list[tuple[str, int]], target: str = "") -> str:
-    """Do `action` on every selected message; returns the sentence telling the reader what was done."""
+def apply(
+    mailbox: Mailbox, action: str, selection: list[tuple[str, int]], target: str = "", *, confirmed: bool = False
+) -> Done:
+    """Do `action` on every selected message; returns the sentence telling the reader what was done
+    and how to undo it. A permanent delete raises NeedsConfirmation unless `confirmed`."""
     if action not in ACTIONS:
         raise ActionRefused(_("Unknown action."))
     if not selection:
@@ -68,9 +87,15 @@ def apply(mailbox: Mailbox, action: str, selection: list[tuple[str, int]], targe
 
     if action in FLAG_ACTIONS:
         flag, on = FLAG_ACTIONS[action]
+        steps = []
         for folder, uids in grouped.items():
+            uidvalidity, flags = mailbox.flags_of(folder, uids)
+            changed = [uid for uid in uids if uid in flags and (flag in flags[uid]) != on]
             mailbox.set_flag(folder, uids, flag, on)
-        return _flag_message(action, count)
+            if changed:  # undo touches only what this action changed
+                steps.append({"flag": {"folder": folder, "flag": flag, "on": on, "uidvalidity": uidvalidity,
+                                       "uids": changed}})
+        return Done(action, count, _flag_message(action, count), steps)
 
     if action == "archive":
         target = next((name for name, use in folders.items() if use == "\\Archive"), "")
@@ -81,25 +106,43 @@ def apply(mailbox: Mailbox, action: str, selection: list[tuple[str, int]], targe
 
     if action == "delete":
         trash = next((name for name, use in folders.items() if use == "\\Trash"), "")
+        if not confirmed and any(not trash or folder == trash for folder in grouped):
+            raise NeedsConfirmation()
+        steps = []
         for folder, uids in grouped.items():
             if not trash or folder == trash:
                 mailbox.delete_permanently(folder, uids)
             else:
-                mailbox.move(folder, uids, trash)
+                steps.append(_moved(folder, trash, mailbox.move(folder, uids, trash)))
         if all(not trash or folder == trash for folder in grouped):
-            return ngettext("%(n)d message deleted for good.", "%(n)d messages deleted for good.", count) % {
-                "n": count
-            }
-        return ngettext("%(n)d message moved to the trash.", "%(n)d messages moved to the trash.", count) % {
-            "n": count
-        }
+            return Done(action, count, ngettext(
+                "%(n)d message deleted for good.", "%(n)d messages deleted for good.", count) % {"n": count})
+        sentence = ngettext("%(n)d message moved to the trash.", "%(n)d messages moved to the trash.", count)
+        return Done(action, count, sentence % {"n": count}, steps)
 
-    for folder, uids in grouped.items():
-        if folder != target:
-            mailbox.move(folder, uids, target)
+    steps = [_moved(folder, target, mailbox.move(folder, uids, target))
+             for folder, uids in grouped.items() if folder != target]
     if action == "archive":
-        return ngettext("%(n)d message archived.", "%(n)d messages archived.", count) % {"n": count}
-    return ngettext("%(n)d message moved.", "%(n)d messages moved.", count) % {"n": count}
+        sentence = ngettext("%(n)d message archived.", "%(n)d messages archived.", count)
+    else:
+        sentence = ngettext("%(n)d message moved.", "%(n)d messages moved.", count)
+    return Done(action, count, sentence % {"n": count}, steps)
+
+
+def _moved(source: str, target: str, moved: Moved) -> dict:
+    uids = {str(uid): message_id for uid, message_id in moved.uids.items()}
+    return {"move": {"from": source, "to": target, "uidvalidity": moved.uidvalidity, "uids": uids}}
+
+
+def sentence_for(action: str, count: int) -> str:
+    """What an undoable action did, as its toast says it (the same sentence as when it was done)."""
+    if action in FLAG_ACTIONS:
+        return _flag_message(action, count)
+    texts = {
+        "archive": ngettext("%(n)d message archived.", "%(n)d messages archived.", count),
+        "delete": ngettext("%(n)d message moved to the trash.", "%(n)d messages moved to the trash.", count),
+    }
+    return texts.get(action, ngettext("%(n)d message moved.", "%(n)d messages moved.", count)) % {"n": count}
 
 
 def _flag_message(action: str, count: int) -> str:
@@ -117,6 +160,7 @@ class ActionRequest:
     action: str
     selection: list[tuple[str, int]]
     target: str
+    confirmed: bool = False  # a permanent delete the user confirmed
 
 
 def parse_request(post) -> ActionRequest:
@@ -133,4 +177,4 @@ def parse_request(post) -> ActionRequest:
         selection = parse_selection(values)
     except ValueError:
         raise ActionRefused(_("This message reference is not valid.")) from None
-    return ActionRequest(action, selection, post.get("target", ""))
+    return ActionRequest(action, selection, post.get("target", ""), post.get("confirmed") == "1")

@@ -1,7 +1,10 @@
 from django import forms
+from django.utils.formats import get_format
 from django.utils.translation import gettext_lazy as _
 
+from webmail.mailbox import search_query
 from webmail.mailbox.listing import Criteria
+from webmail.mailbox.search_query import Term
 
 SEARCH_FIELDS = ("q", "from", "to", "subject", "body", "since", "until", "scope")
 
@@ -9,7 +12,7 @@ SEARCH_FIELDS = ("q", "from", "to", "subject", "body", "since", "until", "scope"
 class SearchForm(forms.Form):
     """The top bar's search box (q) and the advanced search form, both GET to the message list."""
 
-    q = forms.CharField(label=_("Words anywhere in the message"), required=False, max_length=200)
+    q = forms.CharField(label=_("Words anywhere in the message"), required=False, max_length=500)
     to = forms.CharField(label=_("Recipient"), required=False, max_length=200)
     subject = forms.CharField(label=_("Subject"), required=False, max_length=200)
     body = forms.CharField(label=_("Body text"), required=False, max_length=200)
@@ -36,18 +39,21 @@ class SearchForm(forms.Form):
         return data
 
     def criteria(self, folder_given: bool) -> Criteria:
-        """The top bar's box sends no folder and searches everywhere; the advanced form says where."""
+        """The top bar's box sends no folder and searches everywhere (unless it says in:…); the
+        advanced form says where. Operators in the box are read by `search_query.parse`."""
         data = self.cleaned_data
         scope = data.get("scope") or ("folder" if folder_given else "all")
+        query = search_query.parse(data.get("q", ""), get_format("DATE_INPUT_FORMATS"))
+        fields = [("from", data.get("from", "").strip()), ("to", data.get("to", "").strip()),
+                  ("subject", data.get("subject", "").strip()), ("body", data.get("body", "").strip()),
+                  ("after", data.get("since")), ("until", data.get("until"))]
+        terms = query.terms + [Term(name, value) for name, value in fields if value]
         return Criteria(
-            text=data.get("q", "").strip(),
-            sender=data.get("from", "").strip(),
-            recipient=data.get("to", "").strip(),
-            subject=data.get("subject", "").strip(),
-            body=data.get("body", "").strip(),
-            since=data.get("since"),
-            until=data.get("until"),
+            terms=tuple(terms),
             all_folders=scope == "all",
+            folder=query.folder,
+            excluded_folders=tuple(query.excluded_folders),
+            notices=tuple(query.notices),
         )
 
 

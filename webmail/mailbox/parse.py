@@ -1297,6 +1297,15 @@ def get_part(raw: bytes, part_id: str) -> tuple[bytes, str, str] | None:
         return None
 
 
+def part_charset(raw: bytes, part_id: str) -> str | None:
+    """The charset a text part declares (for the attachment preview), or None."""
+    try:
+        part = _resolve(_parse_bytes(_as_bytes(raw)), part_id)
+        return _charset(part) if part is not None else None
+    except Exception:
+        return None
+
+
 def _leaves(part, depth: int = 0):
     """Leaf parts of the message (not descending into attached messages)."""
     if depth > MAX_DEPTH:

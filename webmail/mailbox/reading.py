@@ -1,18 +1,23 @@
 """The reading pane's domain logic: one raw message in, what the templates show out.
 
 Parsing (parse.py), HTML sanitising (sanitize.py) and plain-text rendering (plaintext.py) are
-plain modules; this one puts them together and decides what is remote, inline or attached.
+plain modules; this one puts them together and decides what is remote, inline or attached. What
+it makes of a message is kept in this process (`message_cache`): fetched, parsed and sanitised
+once per (account, folder, UIDVALIDITY, UID); the page's flags are always fetched afresh.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from webmail.imap.gateway import RawMessage
+from webmail.imap.gateway import Mailbox, RawMessage
+from webmail.mailbox.message_cache import Entry, cache, new_entry
 from webmail.mailbox.parse import Attachment, ParsedMessage, parse_message
 from webmail.mailbox.plaintext import QUOTE_SUMMARY, text_to_html
 from webmail.mailbox.sanitize import sanitize_html
@@ -62,16 +67,51 @@ class OpenedMessage:
         return [a for a in self.parsed.attachments if not (a.inline and a.content_id)]
 
 
-def open_message(raw: RawMessage, remote: bool, is_trusted: Callable[[str], bool]) -> OpenedMessage:
-    """`remote`: the reader clicked "show images" for this message; `is_trusted(email)`: always for them."""
-    parsed = parse_message(raw.raw)
+def read(mailbox: Mailbox, account: str, folder: str, uid: int, *, mark_seen: bool, with_folders: bool = False):
+    """(cache entry, message with fresh flags, folders) for the reading pane; (None, None, folders)
+    when the message is gone.
+
+    One FETCH: the message's bytes only when this process does not hold them for the folder's
+    UIDVALIDITY (`message_cache`), its FLAGS always. Parsed here once, then kept.
+    """
+    raw, folders = mailbox.open_message(
+        folder, uid, mark_seen=mark_seen, with_folders=with_folders,
+        have_body=lambda uidvalidity: cache.has(account, folder, uidvalidity, uid),
+    )
+    if raw is None:
+        return None, None, folders
+    cache.note_uidvalidity(account, folder, raw.uidvalidity)
+    entry = cache.get(account, folder, raw.uidvalidity, uid) if raw.raw is None else None
+    if entry is None:
+        if raw.raw is None:  # dropped from the cache in between (expired, evicted): fetch it
+            raw = mailbox.fetch_message(folder, uid)
+            if raw is None:
+                return None, None, folders
+        entry = cache.put(new_entry(account, folder, raw.uidvalidity, uid, raw.raw, raw.subject, raw.date,
+                                    parse_message(raw.raw)))
+    return entry, replace(raw, raw=entry.raw, subject=entry.subject, date=entry.date), folders
+
+
+def _sanitized(entry: Entry, allow: bool, image_salt: str, cid_url: Callable[[str], str | None]):
+    # Image URLs are signed for one session (`image_salt`): the sanitised HTML is kept per session.
+    return cache.render(entry, ("html", allow, image_salt),
+                        lambda: sanitize_html(entry.parsed.html, allow_remote=allow, cid_url=cid_url))
+
+
+def open_message(entry: Entry, raw: RawMessage, remote: bool, is_trusted: Callable[[str], bool],
+                 image_salt: str, cid_url: Callable[[str], str | None]) -> OpenedMessage:
+    """`remote`: the reader clicked "show images" for this message; `is_trusted(email)`: always for them.
+
+    The HTML body is sanitised here, for the frame that the page embeds (`render_body`)."""
+    parsed = entry.parsed
+    entry.shown_at = time.monotonic()
     trusted = is_trusted(sender_of(parsed))
     allow = remote or trusted
     if parsed.html:
-        # Sanitised here only to learn whether remote content was blocked; the body URL renders it.
-        blocked = sanitize_html(parsed.html, allow_remote=allow).blocked_remote
+        blocked = _sanitized(entry, allow, image_salt, cid_url).blocked_remote
         return OpenedMessage(raw, parsed, True, "", blocked, allow, trusted)
-    return OpenedMessage(raw, parsed, False, _plain(parsed.text), False, allow, trusted)
+    text = cache.render(entry, ("text", get_language()), lambda: _plain(parsed.text))
+    return OpenedMessage(raw, parsed, False, text, False, allow, trusted)
 
 
 def _plain(text: str | None) -> str:
@@ -84,12 +124,23 @@ def _plain(text: str | None) -> str:
     return text_to_html(text or "").replace(f"<summary>{QUOTE_SUMMARY}</summary>", summary)
 
 
-def render_body(
-    raw: bytes, remote: bool, is_trusted: Callable[[str], bool], cid_url: Callable[[str], str | None]
-) -> tuple[str, bool]:
+def render_body(entry: Entry, remote: bool, is_trusted: Callable[[str], bool], image_salt: str,
+                cid_url: Callable[[str], str | None]) -> tuple[str, bool]:
     """(sanitised HTML for the sandboxed frame, whether remote content is allowed in it)."""
-    parsed = parse_message(raw)
+    parsed = entry.parsed
     allow = remote or is_trusted(sender_of(parsed))
     if parsed.html:
-        return sanitize_html(parsed.html, allow_remote=allow, cid_url=cid_url).html, allow
-    return f'<div class="plain">{text_to_html(parsed.text or "")}</div>', allow
+        return _sanitized(entry, allow, image_salt, cid_url).html, allow
+    return cache.render(entry, ("frame-text",),
+                        lambda: f'<div class="plain">{text_to_html(parsed.text or "")}</div>'), allow
+
+
+def warm(entry: Entry, image_salt: str, cid_url: Callable[[str], str | None]) -> None:
+    """What opening the message will need, made ahead (`prefetch`): its body as the frame shows
+    it without remote images, or its text as the pane and the frame show it."""
+    if entry.parsed.html:
+        _sanitized(entry, False, image_salt, cid_url)
+    else:
+        cache.render(entry, ("text", get_language()), lambda: _plain(entry.parsed.text))
+        cache.render(entry, ("frame-text",),
+                     lambda: f'<div class="plain">{text_to_html(entry.parsed.text or "")}</div>')

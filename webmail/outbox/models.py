@@ -27,6 +27,7 @@ class FailureKind(models.TextChoices):
 
     REFUSED = "refused", _("Refused by the server")
     RECIPIENTS = "recipients", _("Recipients refused")
+    SENDER = "sender", _("Sender address refused")
     AUTH = "auth", _("Sign-in refused")
     CONNECTION = "connection", _("Server unreachable")
     CREDENTIALS = "credentials", _("Stored password unreadable")

@@ -55,6 +55,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from webmail.preferences.digits import shape
+
 # Form round trips and small clock differences: a time this far in the past is still accepted
 # (the dispatcher sends it at once) rather than refused.
 PAST_TOLERANCE = timedelta(seconds=60)
@@ -194,11 +196,11 @@ def describe(moment: datetime, hours: OfficeHours, now: datetime | None = None) 
     """Exact date, time and zone: "lundi 1 déc. 08:00, heure de Paris" (the year too if not `now`'s)."""
     local = _local(moment, hours, "moment")
     local_now = _local(now, hours) if now is not None else None
-    return _("%(date)s %(time)s, %(city)s time") % {
+    return shape(_("%(date)s %(time)s, %(city)s time") % {
         "date": _date_format(local, local_now),
         "time": _clock(local),
         "city": hours.city,
-    }
+    })
 
 
 def when_phrase(moment: datetime, now: datetime, hours: OfficeHours) -> str:
@@ -207,13 +209,13 @@ def when_phrase(moment: datetime, now: datetime, hours: OfficeHours) -> str:
     days = (local.date() - local_now.date()).days
     values = {"time": _clock(local)}
     if days == 0:
-        return _("today %(time)s") % values
+        return shape(_("today %(time)s") % values)
     if days == 1:
-        return _("tomorrow %(time)s") % values
+        return shape(_("tomorrow %(time)s") % values)
     if 1 < days < 7:
         # Within the coming week a weekday name is unambiguous.
-        return _("%(weekday)s %(time)s") % {**values, "weekday": date_format(local, "l")}
-    return _("%(date)s %(time)s") % {**values, "date": _date_format(local, local_now)}
+        return shape(_("%(weekday)s %(time)s") % {**values, "weekday": date_format(local, "l")})
+    return shape(_("%(date)s %(time)s") % {**values, "date": _date_format(local, local_now)})
 
 
 def presets(now: datetime, hours: OfficeHours) -> list[Preset]:

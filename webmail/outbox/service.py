@@ -65,7 +65,7 @@ def queue(composition: Composition, *, send_at: datetime | None = None, schedule
     """
     account = composition.user.mail_account
     message_id = building.new_message_id(account.email)
-    message = building.build(composition, account.email, message_id)
+    message = building.build(composition, building.from_header(composition), message_id)
     deadline = send_at or timezone.now() + timedelta(seconds=undo_delay(composition.user))
     with transaction.atomic():
         # Serialise sends of one composition (a double click on Envoyer): the row lock on
@@ -75,7 +75,7 @@ def queue(composition: Composition, *, send_at: datetime | None = None, schedule
             raise AlreadyInOutbox(composition.pk)
         outbox = OutboxMessage.objects.create(
             user=composition.user, composition=composition, deadline=deadline,
-            raw=building.as_bytes(message), message_id=message_id, envelope_from=account.email,
+            raw=building.as_bytes(message), message_id=message_id, envelope_from=building.envelope_sender(composition),
             recipients=building.envelope_recipients(composition), subject=composition.subject,
             scheduled=scheduled,
         )
@@ -138,12 +138,24 @@ def cancel(user, pk: int, *, keep_time: bool = False) -> CancelOutcome:
     message = OutboxMessage.objects.select_related("composition").get(pk=pk, user=user)
     if message.scheduled and message.state == State.PENDING and message.composition is not None:
         save_draft(message.composition)
+    return _after_cancel(message, _claim_cancel(message, keep_time=keep_time))
+
+
+def _claim_cancel(message: OutboxMessage, *, keep_time: bool = False) -> bool:
+    """The one transition Annuler makes, PENDING→CANCELLED; True when it won over the worker."""
     with transaction.atomic():
-        won = OutboxMessage.objects.filter(pk=pk, user=user, state=State.PENDING).update(state=State.CANCELLED)
+        won = OutboxMessage.objects.filter(pk=message.pk, user=message.user_id, state=State.PENDING).update(
+            state=State.CANCELLED
+        )
         if won and keep_time and message.composition_id is not None:
             # Read after the claim: a cancelled row's deadline can no longer be moved.
-            deadline = OutboxMessage.objects.values_list("deadline", flat=True).get(pk=pk)
+            deadline = OutboxMessage.objects.values_list("deadline", flat=True).get(pk=message.pk)
             Composition.objects.filter(pk=message.composition_id).update(scheduled_for=deadline)
+    return bool(won)
+
+
+def _after_cancel(message: OutboxMessage, won: bool) -> CancelOutcome:
+    """What follows the claim: the draft back in Drafts when it won, no stale draft when it lost."""
     message.refresh_from_db()
     if not won:
         if message.scheduled and message.composition is not None and message.state != State.CANCELLED:
@@ -154,6 +166,70 @@ def cancel(user, pk: int, *, keep_time: bool = False) -> CancelOutcome:
     if not message.scheduled:
         _restore_draft(message)
     return CancelOutcome(True, message)
+
+
+@dataclass
+class StopReport:
+    """What "Tout arrêter" did. `gone`: what had left or was leaving (the worker's claim won, or
+    it went out in the last minutes), reported as such, never as stopped."""
+
+    stopped: list[OutboxMessage]
+    gone: list[OutboxMessage]
+    scheduled: list[OutboxMessage]  # still scheduled: the confirmation lists them
+    unscheduled: list[OutboxMessage]  # scheduled ones put back in Drafts
+    not_unscheduled: list[OutboxMessage]  # the mail server could not take the draft: still scheduled
+
+
+# How far back "Tout arrêter" lists what already left, so the user sees what got through.
+RECENTLY_LEFT = timedelta(minutes=10)
+
+
+def stop_sending(user) -> StopReport:
+    """Tout arrêter, first step: every message in its undo window (or waiting to retry) cancelled
+    by Annuler's own transition. All the claims go first, the drafts after: the windows are
+    seconds long. Scheduled messages are only listed; `stop_scheduled` cancels them once confirmed."""
+    window = list(
+        OutboxMessage.objects.filter(user=user, scheduled=False, state=State.PENDING)
+        .select_related("composition").order_by("deadline")
+    )
+    claims = [(message, _claim_cancel(message)) for message in window]
+    outcomes = [_after_cancel(message, won) for message, won in claims]
+    stopped = [o.message for o in outcomes if o.cancelled]
+    lost = {o.message.pk for o in outcomes if not o.cancelled}
+    if stopped:
+        _event("stop_everything", stopped[0], stopped=len(stopped), lost=len(lost))
+    return StopReport(stopped, _recently_left(user, lost), scheduled_for(user), [], [])
+
+
+def stop_scheduled(user, pks: list[int], stopped: list[int] = ()) -> StopReport:
+    """Tout arrêter, after the confirmation: the scheduled messages it listed (`pks`), each through
+    `cancel` (saved in Drafts first, then PENDING→CANCELLED). One the mail server cannot take back
+    stays scheduled and is reported; one that left meanwhile is reported as gone. `stopped`: what the
+    first step stopped, for the summary."""
+    unscheduled, not_unscheduled, lost = [], [], set()
+    for pk in OutboxMessage.objects.filter(user=user, pk__in=pks, scheduled=True, state=State.PENDING).order_by(
+        "deadline"
+    ).values_list("pk", flat=True):
+        try:
+            outcome = cancel(user, pk)
+        except (MailServerError, CredentialsUnreadable):
+            not_unscheduled.append(OutboxMessage.objects.defer("raw").get(pk=pk))
+            continue
+        if outcome.cancelled:
+            unscheduled.append(outcome.message)
+        else:
+            lost.add(pk)
+    earlier = list(OutboxMessage.objects.filter(user=user, pk__in=stopped, state=State.CANCELLED).defer("raw"))
+    return StopReport(earlier, _recently_left(user, lost), scheduled_for(user), unscheduled, not_unscheduled)
+
+
+def _recently_left(user, also: set[int]) -> list[OutboxMessage]:
+    since = timezone.now() - RECENTLY_LEFT
+    left = Q(state=State.SENDING) | Q(state=State.SENT, sent_at__gte=since) | Q(pk__in=also)
+    return list(
+        OutboxMessage.objects.filter(left, user=user).exclude(state=State.CANCELLED).defer("raw")
+        .order_by(F("sent_at").desc(nulls_first=True), "-pk")
+    )
 
 
 def send_now(user, pk: int) -> bool:

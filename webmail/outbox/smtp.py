@@ -6,6 +6,7 @@ and the server's own words as detail, never a Python exception's text."""
 
 import re
 import smtplib
+import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from django.views.decorators.debug import sensitive_variables
 
 class SubmissionError(Exception):
     """`kind`: refused (the server refused the message), recipients (every recipient refused),
+    sender (the server does not let this account send from the message's address),
     auth (user name or password refused), connection (no usable connection: nothing said by the
     server), uncertain (the data went out and no answer came back: the server may have the message). `detail`: the server's reply, as it wrote it; empty when the server said nothing.
     `cause`: for the log only, the class of the network error behind a connection failure."""
@@ -46,8 +48,10 @@ def _context() -> ssl.SSLContext:
 def _connect() -> smtplib.SMTP:
     host, port, timeout = settings.SMTP_HOST or "127.0.0.1", settings.SMTP_PORT, settings.MAIL_TIMEOUT
     if settings.SMTP_SECURITY == "tls":
-        return smtplib.SMTP_SSL(host, port, timeout=timeout, context=_context())
-    connection = smtplib.SMTP(host, port, timeout=timeout)
+        connection = smtplib.SMTP_SSL(host, port, timeout=timeout, context=_context())
+    else:
+        connection = smtplib.SMTP(host, port, timeout=timeout)
+    connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle wait between commands
     if settings.SMTP_SECURITY == "starttls":
         connection.starttls(context=_context())
     return connection
@@ -61,6 +65,13 @@ def _reply(code: int, text: bytes | str) -> str:
     """The server's reply as it wrote it: "550 5.1.1 No such user here" (multi-line replies joined)."""
     words = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
     return f"{code} {' '.join(words.split())}"[:300]
+
+
+def _refuses_sender(text: bytes | str) -> bool:
+    """Postfix's words when the account may not send as this address (reject_sender_login_mismatch
+    and the other sender restrictions), refused at RCPT."""
+    words = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+    return "sender address rejected" in words.lower()
 
 
 class ClaimLost(Exception):
@@ -94,8 +105,18 @@ def submit(login: str, password: str, submission: Submission,
             raise
     except smtplib.SMTPAuthenticationError as exc:
         raise SubmissionError("auth", _reply(exc.smtp_code, exc.smtp_error), temporary=False) from None
+    except smtplib.SMTPSenderRefused as exc:
+        # Refused at MAIL FROM: for this address (553, "Sender address rejected"), or for another
+        # reason such as the declared size (552), which is the message's refusal.
+        kind = "sender" if exc.smtp_code == 553 or _refuses_sender(exc.smtp_error) else "refused"
+        raise SubmissionError(kind, _reply(exc.smtp_code, exc.smtp_error), temporary=_is_temporary(exc.smtp_code)) from None
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
+        if all(_refuses_sender(text) for _, text in exc.recipients.values()):
+            # Postfix checks the sender at RCPT time (smtpd_delay_reject): every recipient refused
+            # because of who sends is a refused sender, not a list of bad addresses.
+            code, text = next(iter(exc.recipients.values()))
+            raise SubmissionError("sender", _reply(code, text), temporary=_is_temporary(code)) from None
         detail = "; ".join(f"{rcpt}: {_reply(code, text)}" for rcpt, (code, text) in exc.recipients.items())
         raise SubmissionError("recipients", detail[:2000], temporary=all(map(_is_temporary, codes))) from None
     except smtplib.SMTPResponseException as exc:

@@ -47,6 +47,7 @@ class Toast:
 FAILURE_SENTENCES = {
     FailureKind.REFUSED: _("The outgoing mail server refused the message"),
     FailureKind.RECIPIENTS: _("The outgoing mail server refused the recipients"),
+    FailureKind.SENDER: _("The outgoing mail server does not let you send from this address: choose another one in “From”"),
     FailureKind.AUTH: _("The outgoing mail server refused your email address or password"),
     FailureKind.CONNECTION: _("The outgoing mail server could not be reached"),
     FailureKind.CREDENTIALS: _("Your saved password could not be read: sign out and sign in again, then send it"),
@@ -124,14 +125,27 @@ def toast_context(request) -> dict:
     user, now = request.user, timezone.now()
     version = _outbox_version(user)
     if version is not None and _still_quiet(request.session.get(QUIET), version, now):
-        return _context(user, [], now)
+        return _with_mail_undo(request, _context(user, [], now))
     visible = service.visible_for(user)
     if version is not None and not visible:
         due = service.next_deadline(user)
         quiet = [version, due.timestamp() if due else None]
         if request.session.get(QUIET) != quiet:
             request.session[QUIET] = quiet
-    return _context(user, visible, now)
+    return _with_mail_undo(request, _context(user, visible, now))
+
+
+def _with_mail_undo(request, context: dict) -> dict:
+    """The toast of the latest action on mail ("2 messages archivés · Annuler"), in the same region.
+    It goes last (so `z` undoes it) unless a message was queued after it."""
+    from webmail.undo.toasts import mail_undo_toast
+
+    toast = mail_undo_toast(request)
+    if toast is None:
+        return context
+    newer_send = any(t.message.created_at > toast.action.created_at for t in context["toasts"] if t.can_undo)
+    version = hashlib.sha256(f"{context['version']}|undo:{toast.action.pk}".encode()).hexdigest()[:16]
+    return {**context, "mail_undo": toast, "mail_undo_first": newer_send, "version": version}
 
 
 def _outbox_version(user) -> int | None:

@@ -162,3 +162,21 @@ def cancel_scheduled(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Scheduling cancelled. The message is back in Drafts."))
         return redirect("outbox:scheduled")
     return render(request, "outbox/too_late.html", {"message": outcome.message, "title": _("Too late")}, status=409)
+
+
+@require_POST
+def stop_everything(request: HttpRequest) -> HttpResponse:
+    """'Tout arrêter': what is in its undo window is cancelled at once; the page then lists the
+    scheduled messages with a confirmation, and what had already left."""
+    report = service.stop_sending(request.user)
+    return render(request, "outbox/stop.html", {"report": report, "title": _("Stop everything")})
+
+
+@require_POST
+def stop_scheduled(request: HttpRequest) -> HttpResponse:
+    """The confirmation of 'Tout arrêter': the scheduled messages it listed go back to Drafts."""
+    ids, stopped = request.POST.getlist("id"), request.POST.getlist("stopped")
+    if not ids or not all(i.isdigit() and len(i) < 19 for i in [*ids, *stopped]):
+        return render(request, "error.html", {"message": _("Choose the scheduled messages to stop.")}, status=400)
+    report = service.stop_scheduled(request.user, [int(i) for i in ids], [int(i) for i in stopped])
+    return render(request, "outbox/stop.html", {"report": report, "title": _("Stop everything"), "confirmed": True})

@@ -1,6 +1,9 @@
 from zoneinfo import available_timezones
 
 from django import forms
+from django.conf import settings
+from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from webmail.preferences.models import WEEKDAYS, Preferences
@@ -8,7 +11,16 @@ from webmail.preferences.models import WEEKDAYS, Preferences
 TIME_ZONES = sorted(zone for zone in available_timezones() if "/" in zone and not zone.startswith(("Etc/", "SystemV/")))
 
 
+def _languages() -> list[tuple[str, str]]:
+    """Each language in its own name ("Polski", "العربية"): findable by whoever reads it."""
+    return [("", _("My browser’s language"))] + [
+        (code, capfirst(translation.get_language_info(code)["name_local"])) for code, _name in settings.LANGUAGES
+    ]
+
+
 class PreferencesForm(forms.ModelForm):
+    language = forms.ChoiceField(label=_("Language"), choices=_languages, required=False,
+                                 help_text=_("Without a choice, the language your browser asks for (French when it is none of these)."))
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=[(zone, zone) for zone in TIME_ZONES])
     working_days = forms.TypedMultipleChoiceField(
         label=_("Working days"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
@@ -17,14 +29,15 @@ class PreferencesForm(forms.ModelForm):
     class Meta:
         model = Preferences
         fields = [
-            "undo_delay", "signature", "time_zone", "office_start", "office_end", "working_days", "off_hours_nudge",
+            "language", "theme", "digits", "undo_delay", "time_zone", "office_start", "office_end", "working_days", "off_hours_nudge",
             "check_attachment", "check_subject", "check_placeholders", "check_recipients_privacy",
             "visible_recipients_limit", "check_domain_typos", "check_reply_all", "reply_all_limit",
             "check_heavy_attachments", "heavy_attachments_mb",
         ]
         widgets = {
+            "theme": forms.RadioSelect,
+            "digits": forms.RadioSelect,
             "undo_delay": forms.RadioSelect,
-            "signature": forms.Textarea(attrs={"rows": 4}),
             "office_start": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "office_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "visible_recipients_limit": forms.NumberInput(attrs={"min": 1, "max": 500}),
@@ -32,8 +45,8 @@ class PreferencesForm(forms.ModelForm):
             "heavy_attachments_mb": forms.NumberInput(attrs={"min": 1, "max": 1000}),
         }
         help_texts = {
+            "digits": _("How dates, times and numbers are written when the language is Arabic."),
             "undo_delay": _("How long “Undo” stays available after you click “Send”."),
-            "signature": _("Added below your messages, above quoted text in replies."),
         }
 
     def __init__(self, *args, **kwargs):

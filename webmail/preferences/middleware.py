@@ -1,10 +1,12 @@
-"""Dates and times in the user's own time zone (the settings page), not in the server's."""
+"""Dates and times in the user's own time zone (the settings page), not in the server's; pages in
+the language chosen there, else the browser's (LocaleMiddleware, which runs first, read it)."""
 
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from webmail.preferences import digits
 from webmail.preferences.models import Preferences
 
 
@@ -25,9 +27,33 @@ class UserTimeZoneMiddleware:
 def _zone_of(user) -> ZoneInfo | None:
     if not user.is_authenticated:
         return None
-    # select_related with the user by the auth backend: no query of its own.
-    preferences = getattr(user, "preferences", None) or Preferences(**settings.PREFERENCES_DEFAULTS)
+    preferences = _preferences_of(user)
     try:
         return ZoneInfo(preferences.time_zone)
     except (ZoneInfoNotFoundError, ValueError):  # validated on save; a zone removed from tzdata since
         return None
+
+
+class UserLanguageMiddleware:
+    """The language saved in Paramètres wins over the browser's, on every device the user signs in
+    from (LocaleMiddleware's response half then names it in Content-Language); and the digits the
+    page writes its dates and counts with (webmail/preferences/digits.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        preferences = _preferences_of(request.user) if request.user.is_authenticated else None
+        if preferences is not None and preferences.language in dict(settings.LANGUAGES):
+            translation.activate(preferences.language)
+            request.LANGUAGE_CODE = preferences.language
+        token = digits.activate(digits.choose(translation.get_language(), preferences.digits if preferences else ""))
+        try:
+            return self.get_response(request)
+        finally:
+            digits.deactivate(token)
+
+
+def _preferences_of(user) -> Preferences:
+    # select_related with the user by the auth backend: no query of its own.
+    return getattr(user, "preferences", None) or Preferences(**settings.PREFERENCES_DEFAULTS)

@@ -16,12 +16,20 @@ def validate_time_zone(value: str) -> None:
 
 
 UNDO_DELAY_CHOICES = [(5, _("5 seconds")), (10, _("10 seconds")), (20, _("20 seconds")), (30, _("30 seconds"))]
+# "" everywhere below: follow the browser (Accept-Language, prefers-color-scheme, the locale's digits).
+THEME_CHOICES = [("", _("Same as my device")), ("light", _("Light")), ("dark", _("Dark"))]
+DIGITS_CHOICES = [("", _("The language’s usual digits")), ("latn", _("Western digits (0123…)")),
+                  ("arab", _("Arabic-Indic digits (٠١٢٣…)"))]
 
 
 class Preferences(models.Model):
     """One row per user: the settings page. Read with `for_user`, which never fails."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences")
+    language = models.CharField(_("Language"), max_length=8, blank=True, default="",
+                                choices=[("", _("My browser’s language")), *settings.LANGUAGES])
+    theme = models.CharField(_("Appearance"), max_length=8, blank=True, default="", choices=THEME_CHOICES)
+    digits = models.CharField(_("Digits in Arabic"), max_length=4, blank=True, default="", choices=DIGITS_CHOICES)
     undo_delay = models.PositiveSmallIntegerField(_("Cancel window"), choices=UNDO_DELAY_CHOICES, default=10)
     signature = models.TextField(_("Signature"), blank=True, max_length=5000)
     # Office hours: the presets of "Programmer l'envoi" and the off-hours nudge follow them.

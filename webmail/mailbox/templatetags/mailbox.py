@@ -9,9 +9,17 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from webmail.mailbox import preview
 from webmail.mailbox.folders import sidebar_folders
+from webmail.preferences.digits import shape
 
 register = template.Library()
+
+
+@register.filter
+def previewable(attachment) -> bool:
+    """Whether the reading pane offers "Aperçu" for this attachment (image, PDF, text)."""
+    return preview.kind_of(attachment.content_type, attachment.filename) is not None
 
 
 @register.filter
@@ -175,10 +183,10 @@ class _DateFormatter:
         local = value.astimezone(self.zone)
         day = local.date()
         if day == self.today:
-            return f"{local:%H:%M}"
+            return shape(f"{local:%H:%M}")
         if day not in self.days:
             pattern = self.day_format if day.year == self.today.year else self.short_format
-            self.days[day] = escape(dateformat.format(local, pattern))
+            self.days[day] = shape(escape(dateformat.format(local, pattern)))
         return self.days[day]
 
 
@@ -196,8 +204,8 @@ _ROW = (
     '<button class="star-toggle{star_on}" type="submit" name="one" value="{star_action}:{uid}:{folder}" '
     'aria-pressed="{pressed}" data-shortcut="s"><span aria-hidden="true">{star_icon}</span>'
     '<span class="visually-hidden">{star}</span></button>'
-    '<a class="open" href="{href}"><span class="sender">{sender}</span>'
-    '<span class="summary">{unread_label}<span class="subject">{subject}</span>{preview}</span></a>'
+    '<a class="open" href="{href}">{unread_label}<span class="sender" dir="auto">{sender}</span>'
+    '<span class="summary" dir="auto"><span class="subject">{subject}</span>{preview}</span></a>'
     '<span class="meta">{badges}<time datetime="{iso}">{date}</time></span>'
     "</li>"
 )

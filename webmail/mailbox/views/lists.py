@@ -11,14 +11,19 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from webmail.accounts.mail import open_mailbox
 from webmail.core.redirects import safe_next
-from webmail.mailbox import actions
+from webmail.mailbox import actions, prefetch
 from webmail.mailbox.folders import label_for, present
 from webmail.mailbox.forms import SearchForm, is_search
 from webmail.mailbox.listing import PageNotFound, folder_listing, search_listing
+from webmail.mailbox.search_query import describe
 from webmail.mailbox.views.common import BadRequest, folder_param, handles_bad_input, page_param, refuse
+from webmail.mailbox.views.reading import image_salt, image_url_for
+from webmail.undo import service as undo
+from webmail.undo.toasts import note_action
 
 LIST_ID = "message-list"  # the list's element id, sent by htmx as HX-Target
 
@@ -35,11 +40,12 @@ def _list_context(request: HttpRequest, query: QueryDict) -> dict:
     form = SearchForm(query) if is_search(query) else None
     if form is not None and not form.is_valid():
         raise BadRequest(" ".join(str(e) for errors in form.errors.values() for e in errors))
+    criteria = form.criteria(bool(query.get("folder"))) if form is not None else None
     with open_mailbox(request.user.mail_account) as mailbox:
         try:
-            if form is not None:
+            if criteria is not None:
                 folders = present(mailbox.folders())
-                listing = search_listing(mailbox, form.criteria(bool(query.get("folder"))), name, number)
+                listing = search_listing(mailbox, criteria, name, number, {f.name: f.label for f in folders})
             else:
                 listing, found = folder_listing(mailbox, name, number)
                 folders = present(found)
@@ -53,6 +59,8 @@ def _list_context(request: HttpRequest, query: QueryDict) -> dict:
         "title": _("Search results") if form is not None else label_for(name, folders),
         "listing": listing,
         "query": query.get("q", ""),
+        "search_summary": describe(criteria.terms, listing.searched_in and label_for(listing.searched_in, folders))
+        if criteria is not None else "",
         "search_form": form,
         "base_query": base.urlencode(),
         "list_url": f"{reverse('mailbox:folder')}?{query.urlencode()}",
@@ -69,7 +77,14 @@ def folder(request: HttpRequest) -> HttpResponse:
     # The list alone for what swaps the list (polling, folder and page links); the whole page for
     # everything else, e.g. a history restore (back button) or "Back to Inbox" from a message.
     fragment = request.htmx and request.htmx.target == LIST_ID
-    return render(request, "mailbox/_message_list.html" if fragment else "mailbox/folder.html", context)
+    response = render(request, "mailbox/_message_list.html" if fragment else "mailbox/folder.html", context)
+    listing = context["listing"]
+    if not listing.searching:  # the newest messages of the page, fetched ahead of a click
+        salt = image_salt(request)
+        prefetch.after(response, request.user.mail_account, listing.folder,
+                       prefetch.top_of([row.message for row in listing.rows]), salt,
+                       lambda uid: image_url_for(salt, listing.folder, uid))
+    return response
 
 
 @require_GET
@@ -99,22 +114,44 @@ def act(request: HttpRequest) -> HttpResponse:
     try:
         wanted = actions.parse_request(request.POST)
         with open_mailbox(request.user.mail_account) as mailbox:
-            done = actions.apply(mailbox, wanted.action, wanted.selection, wanted.target)
+            result = actions.apply(mailbox, wanted.action, wanted.selection, wanted.target,
+                                   confirmed=wanted.confirmed)
     except actions.ActionRefused as exc:
         return refuse(request, exc.message, exc.status)
+    except actions.NeedsConfirmation:
+        return confirm_permanent_delete(request, wanted)
+    done = result.sentence
+    # An undoable action is told by its toast ("2 messages archivés. · Annuler"), said once.
+    toast = undo.remember(request.user, result) is not None
+    if toast:
+        note_action(request)
     next_url = _next_url(request, wanted.selection)
     if not request.htmx:
-        messages.success(request, done)
+        if not toast:
+            messages.success(request, done)
         return redirect(next_url)
     if request.POST.get("view") == "message":
         if wanted.action in ("star", "unstar"):
             folder_name, uid = wanted.selection[0]
-            context = {"folder": folder_name, "uid": uid, "flagged": wanted.action == "star", "done": done}
-            return render(request, "mailbox/_star_form.html", context)
-        messages.success(request, done)
+            context = {"folder": folder_name, "uid": uid, "flagged": wanted.action == "star", "done": done,
+                       "undo_toast": toast}
+            return trigger_client_event(render(request, "mailbox/_star_form.html", context), "mail-undo")
+        if not toast:
+            messages.success(request, done)
         response = HttpResponse(status=204)
         response["HX-Redirect"] = next_url
         return response
     context = _list_context(request, QueryDict(urlsplit(next_url).query))
-    context["done"] = done
-    return render(request, "mailbox/_message_list.html", context)
+    context["done"], context["undo_toast"] = done, toast
+    # The toast region fetches "2 messages archivés · Annuler" on this event.
+    return trigger_client_event(render(request, "mailbox/_message_list.html", context), "mail-undo")
+
+
+def confirm_permanent_delete(request: HttpRequest, wanted: actions.ActionRequest) -> HttpResponse:
+    """Deleting from the Trash is the one action without undo: ask first (a plain form, which posts
+    the same selection again with confirmed=1)."""
+    context = {"wanted": wanted, "count": len(wanted.selection), "next": _next_url(request, wanted.selection),
+               "title": _("Delete for good?")}
+    if request.htmx:
+        return reswap(retarget(render(request, "mailbox/_confirm_delete.html", context), "#main"), "innerHTML")
+    return render(request, "mailbox/confirm_delete.html", context)

@@ -14,12 +14,12 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
-from webmail.accounts.mail import open_mailbox
-from webmail.mailbox import reading
+from webmail.accounts.mail import cache_key, open_mailbox
+from webmail.mailbox import message_cache, prefetch, preview, reading
 from webmail.mailbox.folders import label_for, present
 from webmail.mailbox.models import TrustedSender
-from webmail.mailbox.parse import find_by_content_id, get_part
-from webmail.mailbox.views.common import folder_param, handles_bad_input, refuse, uid_param
+from webmail.mailbox.parse import find_by_content_id, get_part, part_charset
+from webmail.mailbox.views.common import BadRequest, folder_param, handles_bad_input, refuse, uid_param
 
 IMAGE_SALT = "mailbox.inline-image"
 IMAGE_MAX_AGE = 12 * 3600
@@ -40,12 +40,15 @@ def message(request: HttpRequest, uid: int) -> HttpResponse:
     folder = folder_param(request.GET.get("folder"))
     uid = uid_param(uid)
     remote = request.GET.get("remote") == "1"
-    with open_mailbox(request.user.mail_account) as mailbox:
-        raw = mailbox.fetch_message(folder, uid, mark_seen=True)
-        folders = present(mailbox.folders())
+    account = request.user.mail_account
+    with open_mailbox(account) as mailbox:
+        entry, raw, found = reading.read(mailbox, cache_key(account), folder, uid, mark_seen=True, with_folders=True)
+        around = prefetch.around(mailbox.shown_rows(folder), uid)
+    folders = present(found)
     if raw is None:
         return _gone(request)
-    opened = reading.open_message(raw, remote, _is_trusted(request))
+    salt = image_salt(request)
+    opened = reading.open_message(entry, raw, remote, _is_trusted(request), salt, image_url_for(salt, folder, uid))
     query = {"folder": folder}
     body_query = {**query, "remote": "1"} if remote else query
     context = {
@@ -63,8 +66,11 @@ def message(request: HttpRequest, uid: int) -> HttpResponse:
         "move_targets": [f for f in folders if f.selectable and f.name != folder],
         "reply": reply_links(folder, uid),
         "is_draft": any(f.name == folder and f.kind == "\\Drafts" for f in folders),
+        "is_sent": any(f.name == folder and f.kind == "\\Sent" for f in folders),  # offers "Envoyer un correctif"
     }
-    return render(request, "mailbox/message.html", context)
+    response = render(request, "mailbox/message.html", context)
+    prefetch.after(response, account, folder, around, salt, lambda other: image_url_for(salt, folder, other))
+    return response
 
 
 def _fetch(request: HttpRequest, folder: str, uid: int):
@@ -73,15 +79,16 @@ def _fetch(request: HttpRequest, folder: str, uid: int):
         return mailbox.fetch_message(folder, uid)
 
 
-def _image_salt(request: HttpRequest) -> str:
+def image_salt(request: HttpRequest) -> str:
     """Image tokens are a capability inside one session only: signed for it, they are worth
     nothing to anyone else, another session of the same user included."""
     return f"{IMAGE_SALT}:{request.user.pk}:{request.session.session_key}"
 
 
-def _image_url(request: HttpRequest, folder: str, uid: int):
+def image_url_for(salt: str, folder: str, uid: int):
+    """The URLs of a message's cid: images for the session whose `image_salt` is `salt`."""
     def cid_url(content_id: str) -> str:
-        token = signing.dumps([folder, uid, content_id], salt=_image_salt(request), compress=True)
+        token = signing.dumps([folder, uid, content_id], salt=salt, compress=True)
         return reverse("mailbox:inline_image", args=[token])
 
     return cid_url
@@ -115,11 +122,18 @@ def body(request: HttpRequest, uid: int) -> HttpResponse:
     """The message body as a document of its own, for the sandboxed iframe of the reading pane."""
     folder = folder_param(request.GET.get("folder"))
     uid = uid_param(uid)
-    raw = _fetch(request, folder, uid)
-    if raw is None:
-        return _gone(request)
+    account = request.user.mail_account
+    key = cache_key(account)
+    # Right after the message page, from what it made (no IMAP); else fetched, parsed and kept.
+    entry = message_cache.cache.for_frame(key, folder, uid)
+    if entry is None:
+        with open_mailbox(account) as mailbox:
+            entry, _raw, _folders = reading.read(mailbox, key, folder, uid, mark_seen=False)
+        if entry is None:
+            return _gone(request)
+    salt = image_salt(request)
     html, allow = reading.render_body(
-        raw.raw, request.GET.get("remote") == "1", _is_trusted(request), _image_url(request, folder, uid)
+        entry, request.GET.get("remote") == "1", _is_trusted(request), salt, image_url_for(salt, folder, uid)
     )
     response = render(request, "mailbox/body.html", {"body": html})
     response["Content-Security-Policy"] = _body_policy(request, allow)
@@ -132,7 +146,7 @@ def body(request: HttpRequest, uid: int) -> HttpResponse:
 def inline_image(request: HttpRequest, token: str) -> HttpResponse:
     """A cid: image of a message, through a URL that the body view hands out to this session."""
     try:
-        folder, uid, content_id = signing.loads(token, salt=_image_salt(request), max_age=IMAGE_MAX_AGE)
+        folder, uid, content_id = signing.loads(token, salt=image_salt(request), max_age=IMAGE_MAX_AGE)
     except (signing.BadSignature, ValueError, TypeError):
         return HttpResponse(status=404)
     with open_mailbox(request.user.mail_account) as mailbox:
@@ -146,26 +160,66 @@ def inline_image(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
+def _part(request: HttpRequest, folder: str, uid: int, part: str):
+    """(data, content type, file name, charset) of an attachment; BadRequest(404) when it is gone."""
+    raw = _fetch(request, folder, uid)
+    if raw is None:
+        raise BadRequest(_("This message does not exist any more (it may have been moved or deleted)."), 404)
+    found = get_part(raw.raw, part)
+    if found is None:
+        raise BadRequest(_("This attachment does not exist."), 404)
+    return (*found, part_charset(raw.raw, part))
+
+
+# Whatever an attachment holds, it never runs as the webmail: no script, no plugin, an opaque
+# origin (sandbox), and only the reading pane may frame it (the PDF preview).
+ATTACHMENT_POLICY = "default-src 'none'; frame-ancestors 'self'; sandbox"
+
+
+@require_GET
+@never_cache
+@xframe_options_sameorigin
+@handles_bad_input
+def attachment(request: HttpRequest, uid: int, part: str) -> HttpResponse:
+    """The attachment's bytes: downloaded, or with ?inline=1 shown in the page (images, PDF, text)."""
+    folder = folder_param(request.GET.get("folder"))
+    data, content_type, filename, charset = _part(request, folder, uid_param(uid), part)
+    kind = preview.kind_of(content_type, filename) if request.GET.get("inline") == "1" else None
+    if kind == "pdf" and preview.pdf_has_active_content(data):
+        kind = None
+    if kind == "text":
+        data = preview.text_of(data, charset).text.encode()
+    if kind is not None:
+        content_type = preview.served_type(kind, content_type, filename)
+    elif reading.is_active_type(content_type) or not content_type.isascii() or "/" not in content_type:
+        content_type = "application/octet-stream"  # never let the browser render what could run script
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(kind is None, filename)
+    response["Content-Security-Policy"] = ATTACHMENT_POLICY
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @require_GET
 @never_cache
 @handles_bad_input
-def attachment(request: HttpRequest, uid: int, part: str) -> HttpResponse:
+def attachment_preview(request: HttpRequest, uid: int, part: str) -> HttpResponse:
+    """A page showing one attachment (image, PDF in a frame, text), with Download and back."""
     folder = folder_param(request.GET.get("folder"))
     uid = uid_param(uid)
-    raw = _fetch(request, folder, uid)
-    if raw is None:
-        return _gone(request)
-    found = get_part(raw.raw, part)
-    if found is None:
-        return refuse(request, _("This attachment does not exist."), 404)
-    data, content_type, filename = found
-    if reading.is_active_type(content_type) or not content_type.isascii() or "/" not in content_type:
-        content_type = "application/octet-stream"  # never let the browser render what could run script
-    response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    data, content_type, filename, charset = _part(request, folder, uid, part)
+    kind = preview.kind_of(content_type, filename)
+    scripted = kind == "pdf" and preview.pdf_has_active_content(data)
+    query = urlencode({"folder": folder})
+    url = f"{reverse('mailbox:attachment', args=[uid, part])}?{query}"
+    context = {
+        "title": filename, "filename": filename, "kind": None if scripted else kind, "size": len(data), "content_type": content_type,
+        "current": folder, "download_url": url, "scripted": scripted, "inline_url": f"{url}&inline=1",
+        "message_url": f"{reverse('mailbox:message', args=[uid])}?{query}",
+        "text": preview.text_of(data, charset) if kind == "text" else None,
+    }
+    return render(request, "mailbox/preview.html", context)
 
 
 @require_POST

@@ -1,0 +1,225 @@
+"""Opening a message against its raw floor, here and at a distance (issue 16).
+
+Floors, measured in the same run, on a connection that has the folder selected:
+- raw open: imapclient's `BODY.PEEK[]` of the message;
+- open floor: that fetch plus the project's own parse and sanitise of the message, done once;
+- raw list: NOOP + the FETCH of the page's 50 rows (the items the list asks for).
+
+The webmail's "open" is what a reader waits for: the message page and its body frame (two
+requests through the whole Django stack). "first open" starts with nothing kept in the process
+(the message cache emptied before each request); "opened again" with it kept; "open next" is a
+message opened right after the one above it in the list, once the fetch ahead has settled.
+
+"At a distance" puts a TCP proxy between the webmail (and the raw client) and Dovecot that holds
+every chunk 10 ms in each direction, as a server 10 ms away.
+"""
+
+from __future__ import annotations
+
+import queue
+import socket
+import statistics
+import threading
+import time
+
+import pytest
+from imapclient import IMAPClient
+
+from tests.benchmarks.mail import letter
+from webmail.imap import gateway
+from webmail.mailbox import prefetch
+from webmail.mailbox.message_cache import cache
+from webmail.mailbox.parse import parse_message
+from webmail.mailbox.sanitize import sanitize_html
+
+pytestmark = [pytest.mark.imap, pytest.mark.django_db]
+
+FOLDER = "Lecture"
+MESSAGES = 120
+RUNS = 15
+DELAY = 0.010
+PAGE_ITEMS = [b"UID", b"FLAGS", b"ENVELOPE", b"INTERNALDATE", b"RFC822.SIZE", b"BODYSTRUCTURE", b"PREVIEW",
+              b"BODY.PEEK[HEADER.FIELDS (SUBJECT DATE)]"]
+
+class DelayProxy:
+    """A TCP proxy that holds every chunk `delay` seconds in each direction, keeping their order."""
+
+    def __init__(self, target_port: int, delay: float = DELAY):
+        self.target_port, self.delay = target_port, delay
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _address = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", self.target_port))
+            for end in (client, upstream):
+                end.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._pipe(client, upstream)
+            self._pipe(upstream, client)
+
+    def _pipe(self, source: socket.socket, target: socket.socket) -> None:
+        held: queue.Queue = queue.Queue()
+
+        def read():
+            while True:
+                try:
+                    data = source.recv(65536)
+                except OSError:
+                    data = b""
+                held.put((time.monotonic() + self.delay, data))
+                if not data:
+                    return
+
+        def write():
+            while True:
+                due, data = held.get()
+                wait = due - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                try:
+                    if not data:
+                        target.shutdown(socket.SHUT_WR)
+                        return
+                    target.sendall(data)
+                except OSError:
+                    return
+
+        threading.Thread(target=read, daemon=True).start()
+        threading.Thread(target=write, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.close()
+
+
+def _median_ms(*actions, runs: int = RUNS) -> list[float]:
+    """Median time of each action; the actions take turns so that a busy machine slows all alike."""
+    for action in actions:
+        action()
+    times: list[list[float]] = [[] for _ in actions]
+    for _ in range(runs):
+        for action, spent in zip(actions, times, strict=True):
+            start = time.perf_counter()
+            action()
+            spent.append(time.perf_counter() - start)
+    return [statistics.median(spent) * 1000 for spent in times]
+
+
+def _forget_shown_pages():
+    for idle in gateway.pool._idle.values():
+        for mailbox in idle:
+            mailbox._shown.clear()
+
+
+@pytest.fixture
+def production_rendering():
+    from django.template import Template
+    from django.test.utils import _TestState
+
+    instrumented = Template._render
+    Template._render = _TestState.saved_data.template_render
+    yield
+    Template._render = instrumented
+
+
+def test_open_next_and_distance(signed_in_client, imap, dovecot, mail_settings, production_rendering):
+    mail_settings.MAIL_TIMEOUT = 60  # a busy shared machine must not fail a benchmark
+    user = signed_in_client.mail_user
+    with imap(user) as mailbox:
+        mailbox.create_folder(FOLDER)
+        for start in range(0, MESSAGES, 20):
+            mailbox.append_many(FOLDER, [letter(i) for i in range(start, start + 20)], ("\\Seen",))
+    client = signed_in_client
+    results: list[tuple[str, str, float, str, float, float | None]] = []
+
+    def measure(where: str, port: int) -> None:
+        mail_settings.IMAP_PORT = port
+        gateway.pool.clear()
+        cache.clear()
+        raw = IMAPClient("127.0.0.1", port=port, ssl=False, timeout=60)
+        raw.login(user.email, user.password)
+        raw.select_folder(FOLDER)
+        uids = sorted(raw.search(["ALL"]), reverse=True)
+        uid = uids[10]
+
+        def raw_list():
+            raw.noop()
+            raw.use_uid = False
+            try:
+                raw.fetch(list(range(MESSAGES - 49, MESSAGES + 1)), PAGE_ITEMS)
+            finally:
+                raw.use_uid = True
+
+        def raw_open():
+            raw.fetch([uid], [b"BODY.PEEK[]"])
+
+        def floor_open():
+            data = raw.fetch([uid], [b"BODY.PEEK[]"])[uid][b"BODY[]"]
+            sanitize_html(parse_message(data).html, allow_remote=False)
+
+        def view_list():
+            _forget_shown_pages()
+            assert client.get("/mail/", {"folder": FOLDER}).status_code == 200
+
+        def view_open(which=uid):
+            page = client.get(f"/mail/{which}/", {"folder": FOLDER})
+            frame = client.get(f"/mail/{which}/corps/", {"folder": FOLDER})
+            assert page.status_code == 200 and frame.status_code == 200
+
+        def view_first_open():
+            cache.clear()
+            view_open()
+
+        mail_settings.PREFETCH_MESSAGES = 0  # nothing in the background while timing these
+        view_list()
+        list_ms, raw_list_ms = _median_ms(view_list, raw_list)
+        first_ms, kept_ms, floor_ms, raw_open_ms = _median_ms(view_first_open, view_open, floor_open, raw_open)
+
+        # Open next: the message below the one just read, once the fetch ahead has settled.
+        mail_settings.PREFETCH_MESSAGES = 3
+        cache.clear()
+        view_list()
+        prefetch.wait_idle()
+        next_ms = []
+        for n in range(RUNS + 1):
+            cache.clear()
+            view_open(uids[2 * n])
+            prefetch.wait_idle()
+            start = time.perf_counter()
+            view_open(uids[2 * n + 1])
+            next_ms.append(time.perf_counter() - start)
+        next_median = statistics.median(next_ms[1:]) * 1000
+        raw.logout()
+
+        results.extend([
+            (where, "list page 1", list_ms, "raw list (NOOP + FETCH 50)", raw_list_ms, 1.5 if where == "here" else 1.1),
+            (where, "first open (page + frame)", first_ms, "floor (PEEK + parse + sanitise)", floor_ms,
+             1.5 if where == "here" else None),
+            (where, "first open (page + frame)", first_ms, "raw open (BODY.PEEK[])", raw_open_ms, None),
+            (where, "opened again", kept_ms, "floor (PEEK + parse + sanitise)", floor_ms, None),
+            (where, "opened again", kept_ms, "raw open (BODY.PEEK[])", raw_open_ms, 1.3 if where != "here" else None),
+            (where, "open next (fetched ahead)", next_median, "floor (PEEK + parse + sanitise)", floor_ms,
+             1.5 if where == "here" else None),
+            (where, "open next (fetched ahead)", next_median, "raw open (BODY.PEEK[])", raw_open_ms,
+             1.3 if where != "here" else None),
+        ])
+
+    measure("here", dovecot.imap_port)
+    proxy = DelayProxy(dovecot.imap_port)
+    try:
+        measure("10 ms away", proxy.port)
+    finally:
+        gateway.pool.clear()
+        proxy.close()
+
+    print(f"\n\nOpening a message (issue 16), median of {RUNS}, a {len(letter(0)) // 1024} KB HTML newsletter;"
+          " floors measured in the same run.")
+    print(f"{'where':<11} | {'what':<27} | {'ms':>7} | {'against':<32} | {'ms':>7} | {'ratio':>6} | target")
+    for where, what, ms, against, floor, target in results:
+        verdict = "" if target is None else f"≤ {target}x {'met' if ms / floor <= target else 'NOT met'}"
+        print(f"{where:<11} | {what:<27} | {ms:7.2f} | {against:<32} | {floor:7.2f} | {ms / floor:5.2f}x | {verdict}")
+    print()

@@ -1,0 +1,1 @@
+"""Who you write as: your identities (name, address, Reply-To), your signatures, your templates (modèles)."""
