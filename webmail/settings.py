@@ -134,6 +134,8 @@ SMTP_HOST = env_str("SMTP_HOST")
 SMTP_PORT = env_int("SMTP_PORT", 587)
 SMTP_SECURITY = env_security("SMTP_SECURITY", "starttls")
 MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 20)
+# How often an open page asks for new mail (the list's page 1, or the folder counts elsewhere).
+MAIL_POLL_SECONDS = env_int("MAIL_POLL_SECONDS", 30)
 # How long the worker waits for the SMTP server's answer to the end of a message's data, which a
 # server may give only after scanning it (RFC 5321 §4.5.3.2.6: 10 minutes). No answer in that time
 # leaves the message uncertain (docs/outbox.md), never retried.

@@ -79,6 +79,15 @@
     ["image", "", function () { imageInput.click(); }],
   ];
 
+  // Gras, Italique… say (and show) whether they are on where the cursor is.
+  const FORMATS = { bold: "B", italic: "I", underline: "U", bullets: "UL", numbers: "OL", quote: "BLOCKQUOTE", link: "A" };
+  function showPressed() {
+    toolbar.querySelectorAll("[data-tool]").forEach(function (button) {
+      const tag = FORMATS[button.dataset.tool];
+      if (tag) button.setAttribute("aria-pressed", String(editor.hasFormat(tag)));
+    });
+  }
+
   function askLink() {
     if (editor.hasFormat("A")) { editor.removeLink(); return; }
     const url = window.prompt(i18n.link_prompt, "https://");
@@ -102,7 +111,7 @@
       button.title = i18n[spec[0]];
       button.setAttribute("aria-label", i18n[spec[0]]);
       button.dataset.tool = spec[0];
-      button.addEventListener("click", function () { spec[2](); editor.focus(); sync(); });
+      button.addEventListener("click", function () { spec[2](); editor.focus(); sync(); showPressed(); });
       toolbar.appendChild(button);
     });
     const colour = document.createElement("input");
@@ -143,6 +152,7 @@
     editor = new window.Squire(area, { sanitizeToDOMFragment: sanitizeToDOMFragment, blockTag: "DIV" });
     editor.setHTML(htmlInput.value || "");
     editor.addEventListener("input", sync);
+    editor.addEventListener("pathChange", showPressed);
     editor.addEventListener("pasteImage", function (event) {
       const items = event.detail.clipboardData.items;
       insertImageFiles(Array.from(items).filter(function (i) { return i.kind === "file"; }).map(function (i) { return i.getAsFile(); }));

@@ -163,3 +163,85 @@ def test_hostile_attachments_never_run_as_the_webmail(page, mail_user, imap):
     page.wait_for_timeout(1000)
     assert page.title() != "PWNED"
     assert pwned == [] and dialogs == []
+
+
+# Records what the page asks of the Notification API (headless Chromium shows nothing on a desktop).
+RECORD_NOTIFICATIONS = """
+(() => {
+  const Real = window.Notification;
+  window.__shown = []; window.__asked = 0;
+  function Recording(title, options) {
+    window.__shown.push([title, options && options.body]);
+    try { return new Real(title, options); } catch (e) { return {close() {}}; }
+  }
+  Object.defineProperty(Recording, "permission", { get: () => Real.permission });
+  Recording.requestPermission = function () { window.__asked += 1; return Real.requestPermission(); };
+  window.Notification = Recording;
+})();
+"""
+
+
+def _wait_until(page, condition: str, seconds: float = 10) -> None:
+    """page.wait_for_function evaluates a string, which the site's CSP forbids: poll instead."""
+    for _ in range(int(seconds * 10)):
+        if page.evaluate(f"() => {condition}"):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(condition)
+
+
+@pytest.fixture
+def quick_poll(settings):
+    settings.MAIL_POLL_SECONDS = 1
+
+
+def test_new_mail_updates_the_title_and_the_folder_list_without_reload(page, mail_user, imap, quick_poll):
+    with imap(mail_user) as mailbox:
+        mailbox.append_many("INBOX", [build(subject="Premier")])
+    sign_in(page, mail_user)
+    page.evaluate("window.__noReload = true")
+    expect(page).to_have_title("(1) Boîte de réception · Webmail")
+    inbox_count = page.locator("#folder-nav a[href='/mail/?folder=INBOX'] .count")
+    expect(inbox_count).to_have_text("1")
+    with imap(mail_user) as mailbox:
+        mailbox.append_many("INBOX", [build(subject="Wyjazd do Gdańska"), build(subject="تقرير")])
+    expect(page).to_have_title("(3) Boîte de réception · Webmail")  # the list's own poll
+    expect(inbox_count).to_have_text("3")
+    expect(page.locator("li.message")).to_have_count(3)
+
+    page.goto(page.base_url + "/parametres/")  # no list here: the small poll
+    page.evaluate("window.__noReload = true")
+    expect(page).to_have_title("(3) Paramètres · Webmail")
+    with imap(mail_user) as mailbox:
+        mailbox.append_many("Archive", [build(subject="Archivé")])
+        mailbox.append_many("INBOX", [build(subject="Quatrième")])
+    expect(page).to_have_title("(4) Paramètres · Webmail")
+    expect(inbox_count).to_have_text("4")
+    expect(page.locator("#folder-nav a[href='/mail/?folder=Archive'] .count")).to_have_text("1")
+    assert page.evaluate("window.__noReload") is True  # the same page all along
+
+
+def test_a_desktop_notification_only_after_opting_in(page, mail_user, imap, quick_poll):
+    page.context.add_init_script(RECORD_NOTIFICATIONS)
+    page.context.grant_permissions(["notifications"], origin=page.base_url)
+    sign_in(page, mail_user)
+    with imap(mail_user) as mailbox:
+        mailbox.append_many("INBOX", [build(subject="Avant l’accord")])
+    expect(page).to_have_title("(1) Boîte de réception · Webmail")
+    page.wait_for_timeout(1500)
+    assert page.evaluate("window.__shown") == []  # permission granted by the browser, but not asked for here
+
+    page.context.clear_permissions()  # a browser that has not answered yet
+    page.goto(page.base_url + "/parametres/")
+    assert page.evaluate("window.__asked") == 0  # nothing asked before the box is ticked
+    page.get_by_label("Afficher une notification sur le bureau à l’arrivée d’un message").check()
+    _wait_until(page, "window.__asked === 1")
+    page.context.grant_permissions(["notifications"], origin=page.base_url)  # the user said yes
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_text("Paramètres enregistrés.").wait_for()
+    page.wait_for_timeout(1500)
+    assert page.evaluate("window.__shown") == []  # a page load is not new mail
+    with imap(mail_user) as mailbox:
+        mailbox.append_many("INBOX", [build(subject="Après l’accord")])
+    _wait_until(page, "window.__shown.length > 0")
+    assert page.evaluate("window.__shown") == [["Nouveau message", "2 messages non lus dans la boîte de réception"]]

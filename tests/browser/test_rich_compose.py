@@ -409,6 +409,10 @@ def test_keyboard_shortcuts_format_and_ctrl_enter_sends(page, sign_in, mail_user
     expect(box.locator("b")).to_have_text("gras")
     expect(box.locator("i")).to_have_text("italique")
     expect(box.locator("u")).to_have_text("souligné")
+    # The toolbar says where the cursor is: inside the bold word, Gras is pressed.
+    box.locator("b").click()
+    expect(page.get_by_role("button", name="Gras (Ctrl+B)")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name="Italique (Ctrl+I)")).to_have_attribute("aria-pressed", "false")
     page.keyboard.press("Control+Enter")
     expect(page.get_by_role("status").filter(has_text="Message envoyé")).to_be_visible(timeout=20_000)
     html = received(imap, bob).get_body(("html",)).get_content()

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("mail/", views.folder, name="folder"),
     path("mail/recherche/", views.search, name="search"),
+    path("mail/nouveautes/", views.news, name="news"),
     path("mail/actions/", views.act, name="act"),
     path("mail/<int:uid>/", views.message, name="message"),
     path("mail/<int:uid>/corps/", views.body, name="body"),

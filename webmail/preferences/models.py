@@ -51,6 +51,8 @@ class Preferences(models.Model):
     reply_all_limit = models.PositiveSmallIntegerField(_("People in a reply-all before warning"), default=10)
     check_heavy_attachments = models.BooleanField(_("Heavy attachments"), default=True)
     heavy_attachments_mb = models.PositiveSmallIntegerField(_("Attachment size warning (MB)"), default=10)
+    # New mail: a desktop notification only once the user asked for it here (the browser then asks too).
+    notify_new_mail = models.BooleanField(_("Show a desktop notification when new mail arrives"), default=False)
 
     def __str__(self) -> str:
         return f"preferences of {self.user}"

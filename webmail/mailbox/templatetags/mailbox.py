@@ -3,6 +3,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.safestring import mark_safe
@@ -142,6 +143,7 @@ def folder_nav(context, oob: bool = False) -> str:
     return mark_safe(  # every value went through escape() or is a number
         _FOLDER_NAV.format(
             oob=' hx-swap-oob="true"' if oob else "",
+            unread=_inbox_unread(folders),
             compose_url=escape(reverse("compose:new")),
             compose=escape(_("New message")),
             folders="\n".join(items),
@@ -151,6 +153,22 @@ def folder_nav(context, oob: bool = False) -> str:
             manage=escape(_("Manage folders")),
         )
     )
+
+
+def _inbox_unread(folders) -> str:
+    """The inbox's unread count and its sentence, for the tab title and the desktop notification
+    (newmail.js). Without folders (the server failed) nothing: the title keeps what it had."""
+    inbox = next((f for f in folders if f.name == "INBOX"), None)
+    if inbox is None:
+        return ""
+    sentence = ngettext("%(n)s unread message in the inbox", "%(n)s unread messages in the inbox",
+                        inbox.unseen) % {"n": inbox.unseen}
+    return f' data-inbox-unread="{inbox.unseen}" data-unread-sentence="{escape(sentence)}"'
+
+
+@register.simple_tag
+def poll_seconds() -> int:
+    return settings.MAIL_POLL_SECONDS
 
 
 def _sidebar_folders(context) -> list:
@@ -215,7 +233,7 @@ _FOLDER = (
 )
 _BOOST = ' hx-boost="true" hx-target="#message-list" hx-swap="outerHTML"'
 _FOLDER_NAV = (
-    '<div id="folder-nav"{oob}>'
+    '<div id="folder-nav"{oob}{unread}>'
     '<a class="button primary compose-button" href="{compose_url}">{compose}</a>'
     '<ul class="folders"{boost}>{folders}</ul>'
     '<p class="folder-tools"><a href="{manage_url}">{manage}</a></p>'

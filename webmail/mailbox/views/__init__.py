@@ -4,10 +4,17 @@ from webmail.mailbox.views.folders import create as create_folder
 from webmail.mailbox.views.folders import delete as delete_folder
 from webmail.mailbox.views.folders import manage as manage_folders
 from webmail.mailbox.views.folders import rename as rename_folder
-from webmail.mailbox.views.lists import act, folder, home, search
-from webmail.mailbox.views.reading import attachment, attachment_preview, body, inline_image, message, trust_sender
+from webmail.mailbox.views.lists import act, folder, home, news, search
+from webmail.mailbox.views.reading import (
+    attachment,
+    attachment_preview,
+    body,
+    inline_image,
+    message,
+    trust_sender,
+)
 
 __all__ = [
     "act", "attachment", "attachment_preview", "body", "create_folder", "delete_folder", "folder", "home", "inline_image",
-    "manage_folders", "message", "rename_folder", "search", "trust_sender",
+    "manage_folders", "message", "news", "rename_folder", "search", "trust_sender",
 ]

@@ -9,12 +9,14 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget, trigger_client_event
 
 from webmail.accounts.mail import open_mailbox
 from webmail.core.redirects import safe_next
+from webmail.imap.gateway import MailServerError
 from webmail.mailbox import actions, prefetch
 from webmail.mailbox.folders import label_for, present
 from webmail.mailbox.forms import SearchForm, is_search
@@ -85,6 +87,20 @@ def folder(request: HttpRequest) -> HttpResponse:
                        prefetch.top_of([row.message for row in listing.rows]), salt,
                        lambda uid: image_url_for(salt, listing.folder, uid))
     return response
+
+
+@require_GET
+@never_cache
+def news(request: HttpRequest) -> HttpResponse:
+    """The folder list with its unread counts, swapped in out of band by pages without the list's
+    own poll (newmail.js updates the tab title and, if asked, notifies). One LIST-STATUS.
+    A server that fails gets 204: the page keeps the counts it has, without an alert every 30 s."""
+    try:
+        with open_mailbox(request.user.mail_account) as mailbox:
+            folders = present(mailbox.folders())
+    except MailServerError:
+        return HttpResponse(status=204)
+    return render(request, "mailbox/_news.html", {"folders": folders})
 
 
 @require_GET
