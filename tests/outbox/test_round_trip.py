@@ -112,7 +112,7 @@ def _write(client, case: mailcorpus.Case, users: dict, imap, alice) -> dict:
     data = {
         "to": _addresses(case.to, users) if case.starts_from != "reply" else shown.values["to"],
         "cc": _addresses(case.cc, users), "bcc": _addresses(case.bcc, users),
-        "subject": case.subject or shown.values["subject"], "body": body,
+        "subject": case.subject or shown.values["subject"], "body": body, "quote": shown.values.get("quote", ""),
     }
     if case.via_draft:
         edit_url = _save_and_reopen(client, edit_url, data, case, alice, imap)
@@ -177,7 +177,9 @@ def _check_message(raw: bytes, posted: dict, case, *, bcc_shown: bool) -> Checke
     else:
         assert message["Bcc"] is None, "Bcc recipients must not be shown to the others"
     text = message.get_body(preferencelist=("plain",)).get_content()
-    assert mailcorpus.normalised(text).rstrip("\n") == mailcorpus.normalised(posted["body"].strip())
+    # The quoted original is kept apart from what is typed (its own field) and leaves under it.
+    written = "\n\n".join(part for part in (posted["body"].strip(), posted.get("quote", "").strip("\r\n")) if part)
+    assert mailcorpus.normalised(text).rstrip("\n") == mailcorpus.normalised(written)
 
     expected = _expected_files(case)
     if expected:

@@ -455,9 +455,11 @@ class Mailbox:
         high = total - (number - 1) * per_page
         low = max(1, high - per_page + 1)
         if high < 1:
-            return Page(folder, uidvalidity, total, number, per_page, []), self.folders() if with_folders else None
+            folders = (self._folders(listed) if listed else self.folders()) if with_folders else None
+            return Page(folder, uidvalidity, total, number, per_page, []), folders
         if envelopes is None and (low, high) in self._shown:
-            envelopes, listed = self._refresh_flags(low, high, with_folders)
+            envelopes, refreshed = self._refresh_flags(low, high, with_folders and not listed)
+            listed = listed or refreshed
         if envelopes is None:  # not shown since the last SELECT (or, defensively, a row went missing)
             which = list(range(low, high + 1))
             envelopes, fetched = self._fetch_envelopes(which, by_uid=False, with_folders=with_folders and not listed)
@@ -472,8 +474,8 @@ class Mailbox:
         and the LIST-STATUS sent in one burst (one round trip at a distance instead of two).
 
         The FETCH names sequence numbers, which only hold if the NOOP reports no news: with new
-        or expunged mail (or a connection the server dropped), its answer is set aside and
-        (None, None) returned; `_page` then goes the usual way, with that NOOP's news pending.
+        or expunged mail (or a connection the server dropped), its answer is set aside and no rows
+        returned; `_page` then goes the usual way, with that NOOP's news pending.
         """
         total = int(self._selected_info.get(b"EXISTS", 0))
         high = total - (number - 1) * per_page
@@ -500,7 +502,7 @@ class Mailbox:
         listed = self._read_list_status(list_tag) if list_tag else None
         self._just_checked = True  # `_select` reads what the NOOP reported
         if news:
-            return None, None
+            return None, listed  # the folder counts were read after the NOOP: still right
         answers = parse_fetch(data, False)
         if shown:
             return self._rows_with_flags(low, high, answers), listed
