@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.test_accessibility import _sign_in as _axe_sign_in
+from tests.browser.test_accessibility import axe_page, violations  # noqa: F401 (a fixture)
 from tests.browser.test_reading_hostile import sign_in
 from tests.mailbox.conftest import build
 
@@ -245,3 +247,24 @@ def test_a_desktop_notification_only_after_opting_in(page, mail_user, imap, quic
         mailbox.append_many("INBOX", [build(subject="Après l’accord")])
     _wait_until(page, "window.__shown.length > 0")
     assert page.evaluate("window.__shown") == [["Nouveau message", "2 messages non lus dans la boîte de réception"]]
+
+
+ARABIC_SIGN_IN = {"password_label": "كلمة المرور", "email_label": "عنوان البريد الإلكتروني", "button": "تسجيل الدخول"}
+
+
+@pytest.mark.parametrize(("locale", "color_scheme"), [("fr-FR", "light"), ("fr-FR", "dark"), ("ar", "light")])
+def test_search_notices_and_previews_pass_axe(axe_page, mail_user, imap, locale, color_scheme):  # noqa: F811
+    with imap(mail_user) as mailbox:
+        mailbox.append_many("INBOX", [build(subject="Pièces jointes", sender="سارة <sara@example.ma>",
+                                            attachments=[("photo.png", "image/png", PNG_PHOTO),
+                                                         ("rapport.pdf", "application/pdf", _pdf("Rapport")),
+                                                         ("notes.txt", "text/plain", "Zażółć gęślą jaźń\n".encode()),
+                                                         ("page.html", "text/html", HOSTILE_HTML)])])
+    page = axe_page(color_scheme=color_scheme, locale=locale)
+    _axe_sign_in(page, mail_user, **({} if locale == "fr-FR" else ARABIC_SIGN_IN))
+    found = []
+    for path in ["/mail/?q=de:sara+avec:pj+avant:31/02/2026+in:nulle-part",
+                 *(f"/mail/1/pieces/{part}/apercu/?folder=INBOX" for part in (2, 3, 4, 5))]:
+        page.goto(page.base_url + path)
+        found += violations(page)
+    assert not found, "\n".join(found)

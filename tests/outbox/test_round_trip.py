@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 
 from tests import mailcorpus
 from tests.outbox.conftest import wait_for
@@ -292,3 +292,112 @@ def test_a_file_name_with_a_control_character_arrives_whole_in_the_reading_pane(
     assert [a.filename for a in parse_message(raw).attachments] == ["Rapport annuel été.pdf"]
     [part] = email.message_from_bytes(raw, policy=policy.default).iter_attachments()
     assert hashlib.sha256(part.get_payload(decode=True)).hexdigest() == report.sha256
+
+
+# Rich messages -------------------------------------------------------------------------------
+RICH_LETTER = (
+    "<div>Bonjour <b>Zoë</b>,</div>"
+    "<div>Voici le <i>compte rendu</i> de la réunion, avec les points <u>à valider</u> :</div>"
+    "<ul><li>livraison des maquettes avant le 20</li><li>revue le 12 à Łódź</li></ul>"
+    "<ol><li>premier point</li><li>second point</li></ol>"
+    '<blockquote>Citation importante du comité.</blockquote>'
+    '<div>Le <a href="https://atelier.example/devis?id=12&amp;v=2">devis signé</a> est en ligne.</div>'
+    f'<div dir="rtl">{mailcorpus.ARABIC}</div>'
+    f"<div>{mailcorpus.POLISH}</div>"
+    "<div>Bien cordialement,<br>Alice</div>"
+)
+
+
+def _data_image(image: bytes) -> str:
+    import base64
+
+    return f'<img src="data:image/png;base64,{base64.b64encode(image).decode()}" alt="photo">'
+
+
+def _rich_case(name: str):
+    from tests.identities.images import png
+
+    if name == "rich-letter":
+        return RICH_LETTER, [], []
+    if name == "rich-inline-images":
+        plan, facade = png(320, 200, (30, 90, 160)), png(240, 180, (160, 40, 40))
+        markup = (f"<div>Le plan et la façade :</div><div>{_data_image(plan)}</div>"
+                  f"<div>{_data_image(facade)}</div><div>Et le <b>contrat</b> en pièce jointe.</div>")
+        return markup, [plan, facade], [mailcorpus.pdf("contrat signé.pdf", 3 * 1024 * 1024)]
+    raise ValueError(name)
+
+
+def _parts(message, content_type: str) -> list:
+    return [part for part in message.walk() if part.get_content_type() == content_type]
+
+
+@pytest.mark.parametrize("name", ["rich-letter", "rich-inline-images", "html-reply"])
+def test_rich_messages_arrive_as_written(name, smtp_via, signed_in_client, make_mail_user, imap, celery_worker,
+                                         short_delay, record_property):
+    """Formatted text, inline images and HTML replies: the HTML part is the cleaned markup that was
+    written, the plain part is made from it, every image arrives byte for byte behind its cid:."""
+    from webmail.compose import richtext
+
+    short_delay(0.3)
+    client, alice, bob = signed_in_client, signed_in_client.mail_user, make_mail_user("bob")
+    query, original_id = "", None
+    if name == "html-reply":
+        markup, images, files = "<div>Merci pour le <b>tableau</b>, je valide la ligne 2.</div>", [], []
+        original = EmailMultiAlternatives(
+            "Tableau des livraisons", "Version texte du tableau.", f'"Bob Étienne" <{bob.email}>', [alice.email],
+            headers={"Message-ID": "<tableau-livraisons@example.test>"},
+        )
+        original.attach_alternative("<table><tr><th>Ligne</th><th>Date</th></tr><tr><td>1</td><td>12 déc.</td>"
+                                    "</tr><tr><td>2</td><td>19 déc.</td></tr></table>"
+                                    "<script>alert('x')</script><p onclick='x()'>Bob</p>", "text/html")
+        with imap(alice) as mailbox:
+            uid = mailbox.append("INBOX", as_bytes(original))
+        query, original_id = f"?reply={uid}&folder=INBOX", "<tableau-livraisons@example.test>"
+    else:
+        markup, images, files = _rich_case(name)
+    edit_url = client.get("/ecrire/" + query).url
+    for file in files:
+        upload = SimpleUploadedFile(file.name, file.data, file.content_type)
+        assert client.post(edit_url.rstrip("/") + "/pieces-jointes/", {"files": [upload]}).status_code == 200
+    composition = Composition.objects.get()
+    data = {"to": composition.to or bob.email, "cc": "", "bcc": "", "subject": composition.subject or "Compte rendu",
+            "format": "rich", "body_html": markup, "body": "", "quote": composition.quote,
+            "action": "send", "confirmed": "1"}
+    assert client.post(edit_url, data).status_code == 302
+    outbox = OutboxMessage.objects.get()
+    wait_for(lambda: OutboxMessage.objects.filter(pk=outbox.pk, state=State.SENT, filed=True).exists(), timeout=60)
+    assert mailcorpus.raw_problems(bytes(outbox.raw)) == []
+
+    with imap(bob) as mailbox:
+        [uid] = mailbox.search("INBOX", ["HEADER", "Message-ID", outbox.message_id])
+        received_raw = mailbox.fetch_raw("INBOX", uid)
+    with imap(alice) as mailbox:
+        [uid] = mailbox.search("Sent", ["HEADER", "Message-ID", outbox.message_id])
+        sent_raw = mailbox.fetch_raw("Sent", uid)
+    for raw in (received_raw, sent_raw):
+        assert mailcorpus.raw_problems(raw) == []
+        message = email.message_from_bytes(raw, policy=policy.default)
+        html = message.get_body(("html",)).get_content()
+        text = mailcorpus.normalised(message.get_body(("plain",)).get_content())
+        written = richtext.clean(markup)
+        for fragment in ("<b>", "</b>") + (("<i>", "<ul>", "<ol>", "<blockquote", "atelier.example/devis")
+                                           if name == "rich-letter" else ()):
+            assert fragment in html, fragment
+        assert "script" not in html and "onclick" not in html
+        assert mailcorpus.normalised(richtext.to_text(written)).strip() in text
+        found = sorted(hashlib.sha256(p.get_payload(decode=True)).hexdigest() for p in _parts(message, "image/png"))
+        assert found == sorted(hashlib.sha256(image).hexdigest() for image in images)
+        for part in _parts(message, "image/png"):
+            assert f'cid:{part["Content-ID"].strip("<>")}' in html
+        attached = [(p.get_filename(), hashlib.sha256(p.get_payload(decode=True)).hexdigest())
+                    for p in message.iter_attachments() if p.get_content_disposition() == "attachment"]
+        assert attached == [(f.name, f.sha256) for f in files]
+        if name == "rich-letter":
+            assert mailcorpus.ARABIC in html and mailcorpus.POLISH in html
+            assert "devis signé (https://atelier.example/devis?id=12&v=2)" in text
+        if name == "html-reply":
+            assert message["In-Reply-To"] == original_id
+            assert "19 déc." in html and "<table" in html, "the HTML original is quoted as HTML"
+            assert "> " in text
+    record_property("round_trip", {"server": smtp_via, "case": name, "messages": 2,
+                                   "bytes": len(received_raw) + len(sent_raw), "attachments": len(files) + len(images)})
