@@ -8,19 +8,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from webmail.compose import corrections
 from webmail.compose.service import OriginalNotFound
+from webmail.core.requests import error_page, message_reference
 from webmail.mailbox.parse import parse_message
 from webmail.outbox.models import OutboxMessage, State
-
-
-def _sent_copy_param(params) -> tuple[str, int] | None:
-    folder, uid = params.get("folder", ""), params.get("uid", "")
-    if not folder or len(folder) > 1000 or not uid.isdigit() or not 0 < int(uid) < 2**32:
-        return None
-    return folder, int(uid)
-
-
-def _bad(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
-    return render(request, "error.html", {"message": message}, status=status)
 
 
 def _only(request: HttpRequest) -> list[str] | None:
@@ -33,13 +23,13 @@ def _source(request: HttpRequest, pk: int | None, params) -> tuple[bytes, list[s
     if pk is not None:
         message = get_object_or_404(OutboxMessage, pk=pk, user=request.user, state=State.SENT)
         return bytes(message.raw), list(message.recipients)
-    where = _sent_copy_param(params)
+    where = message_reference(params)
     if where is None:
-        return _bad(request, _("This message reference is not valid."))
+        return error_page(request, _("This message reference is not valid."))
     try:
         return corrections.sent_copy(request.user, *where), None
     except OriginalNotFound:
-        return _bad(request, _("This message no longer exists."), 404)
+        return error_page(request, _("This message no longer exists."), 404)
 
 
 @require_POST
@@ -50,7 +40,7 @@ def start(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         return source
     only = _only(request)
     if only is not None and not only:
-        return _bad(request, _("Choose at least one recipient for the correction."))
+        return error_page(request, _("Choose at least one recipient for the correction."))
     composition = corrections.start_correction(request.user, source[0], envelope=source[1], only=only)
     return redirect("compose:edit", pk=composition.pk)
 

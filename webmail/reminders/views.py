@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from webmail.compose.corrections import sent_copy
 from webmail.compose.service import OriginalNotFound
 from webmail.core.redirects import safe_next
+from webmail.core.requests import error_page, message_reference
 from webmail.outbox import schedule
 from webmail.outbox.choices import schedule_choice
 from webmail.outbox.models import OutboxMessage, State
@@ -19,17 +20,6 @@ from webmail.reminders import service
 from webmail.reminders.models import FollowUp
 
 FOLLOW_UP_DAYS = ("1", "3", "7")
-
-
-def _message_param(params) -> tuple[str, int] | None:
-    folder, uid = params.get("folder", ""), params.get("uid", "")
-    if not folder or len(folder) > 1000 or not uid.isdigit() or not 0 < int(uid) < 2**32:
-        return None
-    return folder, int(uid)
-
-
-def _bad(request: HttpRequest, message: str, status: int = 400) -> HttpResponse:
-    return render(request, "error.html", {"message": message}, status=status)
 
 
 def _when(request: HttpRequest):
@@ -44,18 +34,18 @@ def _when(request: HttpRequest):
 @require_POST
 def follow_up(request: HttpRequest) -> HttpResponse:
     """'Me le rappeler s'il n'y a pas de réponse' on a message in Sent."""
-    where = _message_param(request.POST)
+    where = message_reference(request.POST)
     if where is None:
-        return _bad(request, _("This message reference is not valid."))
+        return error_page(request, _("This message reference is not valid."))
     due_at, error = _when(request)
     if error:
-        return _bad(request, error)
+        return error_page(request, error)
     try:
         service.follow_up(request.user, sent_copy(request.user, *where), due_at)
     except OriginalNotFound:
-        return _bad(request, _("This message no longer exists."), 404)
+        return error_page(request, _("This message no longer exists."), 404)
     except ValueError:
-        return _bad(request, _("This message cannot be followed up: it has no Message-ID."))
+        return error_page(request, _("This message cannot be followed up: it has no Message-ID."))
     hours = Preferences.for_user(request.user).office_hours()
     messages.success(request, _("If nobody answers, this message comes back to the top of your inbox on %(when)s.")
                      % {"when": schedule.describe(due_at, hours)})
@@ -69,7 +59,7 @@ def follow_up_sent(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(OutboxMessage, pk=pk, user=request.user, state=State.SENT)
     due_at, error = _when(request)
     if error:
-        return _bad(request, error)
+        return error_page(request, error)
     service.follow_up(request.user, bytes(message.raw), due_at, envelope=list(message.recipients))
     hours = Preferences.for_user(request.user).office_hours()
     messages.success(request, _("If nobody answers, this message comes back to the top of your inbox on %(when)s.")
@@ -88,7 +78,7 @@ def relaunch(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         composition = service.relaunch(request.user, pk)
     except service.NoSentCopy:
-        return _bad(request, _("This message is no longer in Sent."), 404)
+        return error_page(request, _("This message is no longer in Sent."), 404)
     return redirect("compose:edit", pk=composition.pk)
 
 
@@ -101,15 +91,15 @@ def ignore(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def snooze(request: HttpRequest) -> HttpResponse:
     """'Reporter': out of the inbox until the chosen time, then back, unread."""
-    where = _message_param(request.POST)
+    where = message_reference(request.POST)
     if where is None:
-        return _bad(request, _("This message reference is not valid."))
+        return error_page(request, _("This message reference is not valid."))
     hours = Preferences.for_user(request.user).office_hours()
     at, error = schedule_choice(request.POST, hours)
     if error:
-        return _bad(request, error)
+        return error_page(request, error)
     if service.snooze(request.user, where[0], where[1], at) is None:
-        return _bad(request, _("This message no longer exists."), 404)
+        return error_page(request, _("This message no longer exists."), 404)
     messages.success(request, _("Snoozed until %(when)s: it will be back in your inbox, unread.")
                      % {"when": schedule.describe(at, hours)})
     return redirect(safe_next(request, "mailbox:home"))
