@@ -417,3 +417,16 @@ def test_keyboard_shortcuts_format_and_ctrl_enter_sends(page, sign_in, mail_user
     expect(page.get_by_role("status").filter(has_text="Message envoyé")).to_be_visible(timeout=20_000)
     html = received(imap, bob).get_body(("html",)).get_content()
     assert re.search(r"<b>gras</b>.*<i>italique</i>.*<u>souligné</u>", html, re.S)
+
+
+def test_ctrl_k_makes_a_link_of_the_selected_words(page, sign_in, mail_user, make_mail_user):
+    sign_in(mail_user)
+    answer_name(page, "Alice Martin")
+    box = editor(page)
+    box.click()
+    page.keyboard.type("Voir le devis signé")
+    page.keyboard.press("Shift+Home")
+    page.once("dialog", lambda dialog: dialog.accept("atelier.example/devis"))
+    page.keyboard.press("Control+k")
+    expect(box.locator("a")).to_have_attribute("href", "https://atelier.example/devis")
+    expect(box.locator("a")).to_have_text("Voir le devis signé")

@@ -179,3 +179,57 @@ def test_a_forwarded_html_mail_keeps_its_inline_images(mail_settings, signed_in_
     assert "<b>état</b>" in html and "data:image" not in html
     pdfs = [part for part in message.walk() if part.get_content_type() == "application/pdf"]
     assert len(pdfs) == 1 and pdfs[0].get_content() == pdf
+
+
+def test_a_template_kept_with_its_attachments_brings_them_to_the_next_message(
+    mail_settings, signed_in_client, bob, imap, celery_worker, short_delay, settings
+):
+    """"Enregistrer comme modèle" with "avec ses pièces jointes": the monthly report's form travels
+    with the template, byte for byte, into the next message; without the box, only the text."""
+    import hashlib
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests import mailcorpus
+    from webmail.identities.models import Template
+
+    short_delay(0.3)
+    _first_name(signed_in_client)
+    form = mailcorpus.pdf("Formulaire de remboursement — décembre.pdf", 400_000)
+    edit_url = signed_in_client.get("/ecrire/").url
+    signed_in_client.post(edit_url.rstrip("/") + "/pieces-jointes/",
+                          {"files": [SimpleUploadedFile(form.name, form.data, form.content_type)]})
+    signed_in_client.post(edit_url, {"to": "", "cc": "", "bcc": "", "subject": "Note de frais ‹mois›",
+                                     "body": "Bonjour ‹Prénom›,\n\nCi-joint le formulaire.", "action": "save"})
+    composition = Composition.objects.get()
+    assert signed_in_client.get(f"/parametres/ecrire/modeles/depuis/{composition.pk}/").status_code == 405
+    with_files = signed_in_client.post(f"/parametres/ecrire/modeles/depuis/{composition.pk}/", {"attachments": "1"})
+    without = signed_in_client.post(f"/parametres/ecrire/modeles/depuis/{composition.pk}/")
+    assert with_files.status_code == without.status_code == 302
+    kept, plain = Template.objects.filter(subject="Note de frais ‹mois›").order_by("pk")
+    assert [a.filename for a in kept.attachments.all()] == [form.name]
+    assert not plain.attachments.exists()
+    assert form.name in signed_in_client.get(with_files.url).content.decode()
+
+    composition.delete()
+    edit_url = signed_in_client.get("/ecrire/").url
+    response = signed_in_client.post(edit_url, {"to": bob.email, "cc": "", "bcc": "", "subject": "", "body": "",
+                                                "template": str(kept.pk), "action": "insert_template"})
+    assert response.status_code == 302
+    page = signed_in_client.get(edit_url).content.decode()
+    assert form.name in page and "Ci-joint le formulaire." in page
+
+    settings.ATTACHMENTS_MAX_BYTES = 500_000  # a second copy of the form would pass the limit
+    too_big = signed_in_client.post(edit_url, {"to": bob.email, "cc": "", "bcc": "", "subject": "x", "body": "",
+                                               "template": str(kept.pk), "action": "insert_template"})
+    assert too_big.status_code == 413
+    assert "taille permise" in too_big.content.decode()
+    assert Composition.objects.get().attachments.count() == 1, "nothing changed"
+
+    state = _send(signed_in_client, edit_url, to=bob.email, subject="Note de frais décembre",
+                  body="Bonjour Bob,\n\nCi-joint le formulaire.")
+    assert state.state == State.SENT, state.last_error
+    raw = wait_for(lambda: messages_in(imap, bob), timeout=30)[0]
+    [part] = email.message_from_bytes(raw, policy=policy.default).iter_attachments()
+    assert part.get_filename() == form.name
+    assert hashlib.sha256(part.get_payload(decode=True)).hexdigest() == form.sha256

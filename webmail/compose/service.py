@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.html import escape
@@ -250,14 +251,28 @@ def drop_quote(composition: Composition) -> None:
     composition.save(update_fields=["quote", "quote_html", "updated_at"])
 
 
+class TemplateTooLarge(Exception):
+    """The template's files would take the message over the attachments limit."""
+
+
+@transaction.atomic
 def insert_template(composition: Composition, template_id: str) -> bool:
     """A template's text goes where the user writes, before what is there; its subject fills an
-    empty subject. False when it is not one of the user's templates."""
+    empty subject; its files (if it kept any) are attached. False when it is not one of the user's
+    templates; TemplateTooLarge when its files would pass the size limit (nothing is changed)."""
     from webmail.identities.models import Template
 
     template = Template.objects.filter(user=composition.user, pk=template_id if template_id.isdigit() else 0).first()
     if template is None:
         return False
+    files = list(template.attachments.all())
+    if composition.attachments_size + sum(f.size for f in files) > settings.ATTACHMENTS_MAX_BYTES:
+        raise TemplateTooLarge(template.pk)
+    Attachment.objects.bulk_create(
+        Attachment(composition=composition, filename=f.filename, content_type=f.content_type, size=f.size,
+                   data=bytes(f.data))
+        for f in files
+    )
     if composition.is_rich:
         inserted = template.html or richtext.from_text(template.text)
         current = composition.body_html if richtext.to_text(composition.body_html).strip() else ""

@@ -96,7 +96,12 @@ def edit(request: HttpRequest, pk) -> HttpResponse:
         service.drop_quote(composition)
         return redirect("compose:edit", pk=composition.pk)
     if action == "insert_template":
-        if not service.insert_template(composition, request.POST.get("template", "")):
+        try:
+            inserted = service.insert_template(composition, request.POST.get("template", ""))
+        except service.TemplateTooLarge:
+            return _render(request, form, composition, status=413, template_error=_(
+                "This template's files would take the message over the attachments limit."))
+        if not inserted:
             return _render(request, form, composition, status=400, template_error=_("This template no longer exists."))
         return redirect(reverse("compose:edit", args=[composition.pk]) + "?modele=1")
     if action == "fix_address":

@@ -66,6 +66,23 @@ class Template(models.Model):
         return self.name
 
 
+class TemplateAttachment(models.Model):
+    """A file kept with a template (when the user chose to keep them), copied into each message
+    the template is inserted in."""
+
+    template = models.ForeignKey(Template, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
 class WritingPreferences(models.Model):
     """How the user likes to write: rich text or plain text, remembered from the compose switch."""
 

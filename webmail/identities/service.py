@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from webmail.compose import richtext
-from webmail.identities.models import Identity, Signature, Template, WritingPreferences
+from webmail.identities.models import Identity, Signature, Template, TemplateAttachment, WritingPreferences
 
 
 def suggested_name(email: str) -> str:
@@ -189,10 +189,18 @@ def save_template(template: Template, *, subject: str, text: str, markup: str) -
     return template
 
 
-def template_from(composition) -> Template:
-    """The message being written, without its signature or quote, kept as a template."""
-    service_templates = templates(composition.user)  # the starters first, so they do not come after
-    del service_templates
+@transaction.atomic
+def template_from(composition, *, with_attachments: bool = False) -> Template:
+    """The message being written, without its signature or quote, kept as a template; its files
+    too when the user ticked "avec ses pièces jointes"."""
+    templates(composition.user)  # the starters first, so they do not come after
     name = composition.subject.strip()[:100] or _("New template")
-    return Template.objects.create(user=composition.user, name=name, subject=composition.subject,
-                                   text=composition.body, html=composition.body_html)
+    template = Template.objects.create(user=composition.user, name=name, subject=composition.subject,
+                                       text=composition.body, html=composition.body_html)
+    if with_attachments:
+        TemplateAttachment.objects.bulk_create(
+            TemplateAttachment(template=template, filename=a.filename, content_type=a.content_type, size=a.size,
+                               data=bytes(a.data))
+            for a in composition.attachments.all()
+        )
+    return template

@@ -116,6 +116,6 @@ def template_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def template_from(request: HttpRequest, composition) -> HttpResponse:
     """"Enregistrer comme modèle": the message being written (its saved state) becomes a template."""
     composition = get_object_or_404(Composition, pk=composition, user=request.user)
-    template = service.template_from(composition)
+    template = service.template_from(composition, with_attachments=bool(request.POST.get("attachments")))
     messages.success(request, _("Saved as a template: you can rename it here."))
     return redirect("identities:template_edit", pk=template.pk)
