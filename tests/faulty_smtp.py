@@ -24,6 +24,7 @@ RESET_AFTER_DATA = "reset-after-data"  # the data arrived, then the connection i
 REFUSE_421 = "421"  # 421 and close: the server did not take the message
 CLOSE_AFTER_250 = "close-after-250"  # 250, then close without waiting for QUIT
 RESET_BEFORE_DATA = "reset-before-data"  # the DATA command is answered with a reset
+RESET_DURING_DATA = "reset-during-data"  # a few lines of the data arrive, then a reset
 SLOW_354 = "slow-354"  # the DATA command is answered after `delay` seconds, then 250 at once
 
 
@@ -118,6 +119,11 @@ class FaultySMTPServer:
                 if behaviour == SLOW_354:
                     time.sleep(self.delay)
                 say("354 End data with <CR><LF>.<CR><LF>")
+                if behaviour == RESET_DURING_DATA:
+                    for _ in range(100):
+                        reader.readline()
+                    _reset(connection)
+                    return
                 data = _read_data(reader)
                 if behaviour != REFUSE_421:
                     with self._lock:

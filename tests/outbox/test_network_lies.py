@@ -171,3 +171,14 @@ def test_the_sweeper_leaves_a_worker_waiting_for_the_answer_alone(signed_in_clie
     result = service.sweep()
     assert (result["uncertain"], result["requeued"]) == (0, 0), result
     assert state_of(outbox) == State.SENDING
+
+
+def test_a_reset_while_the_data_is_being_sent_is_retried_safely(faulty, signed_in_client, celery_worker, short_delay):
+    """12 MB cannot all sit in the kernel's buffers: the reset comes before the final "." left."""
+    faulty.script = [faulty_smtp.RESET_DURING_DATA, faulty_smtp.ACCEPT]
+    composition = Composition.objects.create(user=_alice(signed_in_client), to="destinataire@example.test",
+                                             subject="Gros rapport", body=("Ligne de rapport détaillé. " * 30 + "\n") * 15_000)
+    outbox = service.queue(composition, send_at=timezone.now())
+    wait_for(lambda: state_of(outbox) == State.SENT, timeout=30)
+    assert faulty.transactions == 2
+    assert faulty.copies(outbox.message_id) == 1

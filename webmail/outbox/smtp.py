@@ -88,8 +88,9 @@ def submit(login: str, password: str, submission: Submission,
 
     Two phases. Until the message's data goes out nothing can have been accepted, so any failure
     is safe to retry. `data_starting` is called just before the data goes out (it records that on
-    the row, and raises ClaimLost to stop here). From then on only the server's answer to the final
-    "." tells whether it took the message. That answer may take minutes (servers scan the message
+    the row, and raises ClaimLost to stop here). If sending the data fails, the final "." never
+    left and a retry is still safe. Once it has left, only the server's answer tells whether it took
+    the message. That answer may take minutes (servers scan the message
     first; RFC 5321 §4.5.3.2.6 advises waiting 10 minutes), so it gets SMTP_FINAL_REPLY_TIMEOUT
     instead of the command timeout. When no answer comes (timeout, reset, closed connection) the
     outcome is uncertain: kind "uncertain", not temporary, so never retried silently. A 4xx answer
@@ -134,7 +135,14 @@ def submit(login: str, password: str, submission: Submission,
         connection.close()  # in the middle of DATA, without the final ".": the server keeps nothing
         raise
     try:
-        code, reply = _data(connection, submission.raw)
+        _send_data(connection, submission.raw)
+    except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+        # sendall failed before the kernel took every byte, so the final "." never went out: the
+        # server cannot have the message, and a retry is safe.
+        connection.close()
+        raise SubmissionError("connection", temporary=True, cause=exc.__class__.__name__) from None
+    try:
+        code, reply = _final_reply(connection)
     except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         connection.close()
         raise SubmissionError("uncertain", temporary=False, cause=exc.__class__.__name__) from None
@@ -169,12 +177,22 @@ def _envelope(connection: smtplib.SMTP, submission: Submission) -> dict[str, tup
     return refused
 
 
-def _data(connection: smtplib.SMTP, raw: bytes) -> tuple[int, bytes]:
-    """The message (dot-stuffed, RFC 5321 §4.5.2) and the final ".", then the server's answer."""
+# Sending the data may take longer than one command: it gets MAIL_TIMEOUT plus the time the message
+# takes at this rate (35 MB: about 12 minutes), so a large message on a slow link is not cut off.
+DATA_MIN_BYTES_PER_SECOND = 50_000
+
+
+def _send_data(connection: smtplib.SMTP, raw: bytes) -> None:
+    """The message (dot-stuffed, RFC 5321 §4.5.2) and the final "."."""
     stuffed = re.sub(rb"(?m)^\.", b"..", raw)
     if not stuffed.endswith(b"\r\n"):
         stuffed += b"\r\n"
+    connection.sock.settimeout(settings.MAIL_TIMEOUT + len(stuffed) / DATA_MIN_BYTES_PER_SECOND)
     connection.send(stuffed + b".\r\n")
+
+
+def _final_reply(connection: smtplib.SMTP) -> tuple[int, bytes]:
+    """The server's answer to the final ".", which may come only after it scanned the message."""
     connection.sock.settimeout(settings.SMTP_FINAL_REPLY_TIMEOUT)
     code, reply = connection.getreply()
     connection.sock.settimeout(settings.MAIL_TIMEOUT)
