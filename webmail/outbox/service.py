@@ -363,7 +363,9 @@ def deliver(pk: int) -> str:
 def _retry_later(message: OutboxMessage, error: smtp.SubmissionError) -> None:
     delay = min(settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (message.attempts - 1), settings.OUTBOX_RETRY_MAX_SECONDS)
     deadline = timezone.now() + timedelta(seconds=delay)
-    updated = OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING).update(
+    # Fenced by the attempt, as the data start is: a worker that was only slow must not move a row
+    # that another worker has claimed since.
+    updated = OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING, attempts=message.attempts).update(
         state=State.PENDING, deadline=deadline, smtp_started_at=None, failure_kind=error.kind,
         last_error=error.detail,
     )
@@ -379,7 +381,7 @@ def _fail(message: OutboxMessage, kind: str, detail: str = "", state: str = Stat
     `kind` is a FailureKind, `detail` the server's own words (shown as they are, after the
     translated sentence), `cause` a network error's class, for the log only."""
     _restore_draft(message)
-    updated = OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING).update(
+    updated = OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING, attempts=message.attempts).update(
         state=state, failure_kind=kind, last_error=detail
     )
     if updated:
