@@ -2,6 +2,26 @@ import pytest
 
 
 @pytest.fixture
+def open_page(browser, live_server):
+    """Open pages in browsers of other kinds than `page`'s: another language, colour scheme, screen
+    (any option of Playwright's new_context); French on a 1280 × 800 screen unless told otherwise."""
+    contexts = []
+
+    def open_with(**options):
+        options = {"locale": "fr-FR", "viewport": {"width": 1280, "height": 800}, **options}
+        context = browser.new_context(**options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.base_url = live_server.url
+        return page
+
+    yield open_with
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
 def sign_in(page):
     def sign_in_as(user):
         page.goto(page.base_url + "/compte/connexion/")

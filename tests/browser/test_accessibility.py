@@ -44,22 +44,12 @@ INBOX = [
 
 
 @pytest.fixture
-def axe_page(browser, live_server):
-    contexts = []
-
+def axe_page(open_page):
     def open_with(color_scheme: str = "light", locale: str = "fr-FR"):
         # The page's CSP allows only our own scripts; axe is injected by the test, not by the page.
-        context = browser.new_context(locale=locale, color_scheme=color_scheme, bypass_csp=True,
-                                      viewport={"width": 1280, "height": 800})
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.base_url = live_server.url
-        return page
+        return open_page(locale=locale, color_scheme=color_scheme, bypass_csp=True)
 
-    yield open_with
-    for context in contexts:
-        context.close()
+    return open_with
 
 
 def violations(page) -> list[str]:

@@ -19,23 +19,6 @@ ARABIC_LETTER = re.compile(r"[\u0600-\u06ff]")
 ALLOWED_LATIN = {"Enter", "Shift", "Shift+Z"}
 
 
-@pytest.fixture
-def open_page(browser, live_server):
-    contexts = []
-
-    def open_with(locale: str = "fr-FR", color_scheme: str = "light", width: int = 1280):
-        context = browser.new_context(locale=locale, color_scheme=color_scheme, viewport={"width": width, "height": 800})
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.base_url = live_server.url
-        return page
-
-    yield open_with
-    for context in contexts:
-        context.close()
-
-
 def _sign_in(page, user, email_label: str, password_label: str, button: str) -> None:
     page.goto(page.base_url + "/compte/connexion/")
     page.get_by_label(email_label).fill(user.email)

@@ -18,22 +18,13 @@ FINGER = 44  # CSS px, WCAG 2.5.5 and the platforms' guidelines
 
 
 @pytest.fixture
-def phone(browser, live_server):
+def phone(open_page):
     """A page in a phone's browser: small touch screen, French."""
-    contexts = []
 
     def open_at(width: int = PHONE["width"], height: int = PHONE["height"]):
-        context = browser.new_context(locale="fr-FR", viewport={"width": width, "height": height},
-                                      is_mobile=True, has_touch=True)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.base_url = live_server.url
-        return page
+        return open_page(viewport={"width": width, "height": height}, is_mobile=True, has_touch=True)
 
-    yield open_at
-    for context in contexts:
-        context.close()
+    return open_at
 
 
 def sign_in(page, user) -> None:

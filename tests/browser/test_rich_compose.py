@@ -30,25 +30,27 @@ def editor(page):
     return page.get_by_role("textbox", name="Message", exact=True)
 
 
-def paste_image(page, data: bytes, name: str) -> None:
-    """What the browser fires when an image copied from another application is pasted."""
-    page.evaluate("""([b64, name]) => {
+def _image_event(page, data: bytes, name: str, event: str) -> None:
+    """An image file handed to the editor as the browser does: in a paste's clipboard data or a
+    drop's data transfer."""
+    page.evaluate("""([b64, name, event]) => {
         const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
         const data = new DataTransfer();
         data.items.add(new File([bytes], name, {type: "image/png"}));
-        document.getElementById("rich-body").dispatchEvent(
-            new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true}));
-    }""", [base64.b64encode(data).decode(), name])
+        const target = document.getElementById("rich-body");
+        target.dispatchEvent(event === "paste"
+            ? new ClipboardEvent("paste", {clipboardData: data, bubbles: true, cancelable: true})
+            : new DragEvent("drop", {dataTransfer: data, bubbles: true, cancelable: true}));
+    }""", [base64.b64encode(data).decode(), name, event])
+
+
+def paste_image(page, data: bytes, name: str) -> None:
+    """What the browser fires when an image copied from another application is pasted."""
+    _image_event(page, data, name, "paste")
 
 
 def drop_image(page, data: bytes, name: str) -> None:
-    page.evaluate("""([b64, name]) => {
-        const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
-        const data = new DataTransfer();
-        data.items.add(new File([bytes], name, {type: "image/png"}));
-        document.getElementById("rich-body").dispatchEvent(
-            new DragEvent("drop", {dataTransfer: data, bubbles: true, cancelable: true}));
-    }""", [base64.b64encode(data).decode(), name])
+    _image_event(page, data, name, "drop")
 
 
 def paste_html(page, html: str, text: str = "") -> None:

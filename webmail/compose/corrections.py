@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from webmail.compose import replies, richtext
 from webmail.compose.models import Composition
-from webmail.compose.service import _fetch_original, _quoted_html, _rich
+from webmail.compose.service import fetch_original, quoted_html, writes_rich
 from webmail.identities import service as identities
 from webmail.mailbox.parse import Address, ParsedMessage, parse_message
 
@@ -98,18 +98,18 @@ def _to_the_same_people(user, raw: bytes, original: ParsedMessage, recipients: R
                         text: str) -> Composition:
     identity = sender_identity(user, original)
     in_reply_to, references = replies.references(original)
-    rich = _rich(user)
+    rich = writes_rich(user)
     return Composition.objects.create(
         user=user, to=replies.format_addresses(recipients.to), cc=replies.format_addresses(recipients.cc),
         bcc=", ".join(recipients.bcc), subject=subject, body=text,
         body_html=(richtext.from_text(text) or "<div><br></div>") if rich else "",
         identity=identity, signature=identities.signature_for(identity, reply=True),
         quote=replies.quoted_reply(original),
-        quote_html=_quoted_html(original, replies.attribution(original)) if rich else "",
+        quote_html=quoted_html(original, replies.attribution(original)) if rich else "",
         in_reply_to=in_reply_to, references=references,
     )
 
 
 def sent_copy(user, folder: str, uid: int) -> bytes:
     """The copy in Sent that the user wants to correct (OriginalNotFound if it is gone)."""
-    return _fetch_original(user.mail_account, folder, uid)
+    return fetch_original(user.mail_account, folder, uid)

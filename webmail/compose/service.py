@@ -29,7 +29,7 @@ def sent_folder(mailbox) -> str:
     return mailbox.special_folder("\\Sent") or "Sent"
 
 
-def _fetch_original(account: MailAccount, folder: str, uid: int) -> bytes:
+def fetch_original(account: MailAccount, folder: str, uid: int) -> bytes:
     with open_mailbox(account) as mailbox:
         raw = mailbox.fetch_raw(folder, uid)
     if raw is None:
@@ -37,7 +37,7 @@ def _fetch_original(account: MailAccount, folder: str, uid: int) -> bytes:
     return raw
 
 
-def _rich(user) -> bool:
+def writes_rich(user) -> bool:
     from webmail.identities.service import writing_preferences
 
     return not writing_preferences(user).plain_text
@@ -47,7 +47,7 @@ def start_new(user, *, to: str = "") -> Composition:
     identity = identities.default_identity(user)
     return Composition.objects.create(
         user=user, to=to, identity=identity, signature=identities.signature_for(identity, reply=False),
-        body_html="<div><br></div>" if _rich(user) else "",
+        body_html="<div><br></div>" if writes_rich(user) else "",
     )
 
 
@@ -60,7 +60,7 @@ def _addressed_to(raw: bytes, original) -> list[str]:
     return [str(d) for d in delivered] + [a.email for a in [*original.to, *original.cc]]
 
 
-def _quoted_html(original, attribution: str) -> str:
+def quoted_html(original, attribution: str) -> str:
     """The original as HTML in a blockquote: its own HTML sanitised by the reading pane's rules (no
     remote content), or its text."""
     body = richtext.clean(original.html) if original.html else richtext.from_text(original.text or "")
@@ -69,17 +69,17 @@ def _quoted_html(original, attribution: str) -> str:
 
 def start_reply(user, folder: str, uid: int, *, reply_all: bool) -> Composition:
     account = user.mail_account
-    raw = _fetch_original(account, folder, uid)
+    raw = fetch_original(account, folder, uid)
     original = parse_message(raw)
     identity = identities.identity_for(user, _addressed_to(raw, original))
     to, cc = replies.reply_recipients(original, identity.email, reply_all)
     in_reply_to, references = replies.references(original)
-    rich = _rich(user)
+    rich = writes_rich(user)
     return Composition.objects.create(
         user=user, to=to, cc=cc, subject=replies.reply_subject(original.subject),
         identity=identity, signature=identities.signature_for(identity, reply=True),
         body_html="<div><br></div>" if rich else "", quote=replies.quoted_reply(original),
-        quote_html=_quoted_html(original, replies.attribution(original)) if rich else "",
+        quote_html=quoted_html(original, replies.attribution(original)) if rich else "",
         in_reply_to=in_reply_to, references=references, reply_folder=folder, reply_uid=uid,
         reply_all=reply_all,
     )
@@ -87,10 +87,10 @@ def start_reply(user, folder: str, uid: int, *, reply_all: bool) -> Composition:
 
 @transaction.atomic
 def start_forward(user, folder: str, uid: int) -> Composition:
-    raw = _fetch_original(user.mail_account, folder, uid)
+    raw = fetch_original(user.mail_account, folder, uid)
     original = parse_message(raw)
     identity = identities.identity_for(user, _addressed_to(raw, original))
-    rich = _rich(user)
+    rich = writes_rich(user)
     quote_html = ""
     if rich:
         header = richtext.from_text(replies.forwarded_header(original))

@@ -351,9 +351,8 @@ def deliver(pk: int) -> str:
         return "failed"
     # Refused for some recipients, accepted for the others: it left, so it is SENT; who was refused
     # and the server's words for each are kept for the toast and the Boîte d'envoi.
-    refusals = {recipient: smtp._reply(code, text) for recipient, (code, text) in refused.items()}
     OutboxMessage.objects.filter(pk=pk, state__in=[State.SENDING, State.UNCERTAIN]).update(
-        state=State.SENT, sent_at=timezone.now(), failure_kind="", last_error="", refused=refusals
+        state=State.SENT, sent_at=timezone.now(), failure_kind="", last_error="", refused=refused
     )
     _event("sent", message, refused=len(refused))
     file_sent_copy(pk)

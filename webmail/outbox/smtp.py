@@ -80,11 +80,12 @@ class ClaimLost(Exception):
 
 @sensitive_variables("password")
 def submit(login: str, password: str, submission: Submission,
-           data_starting: Callable[[], None] = lambda: None) -> dict[str, tuple[int, bytes]]:
+           data_starting: Callable[[], None] = lambda: None) -> dict[str, str]:
     """Hand the message to the submission server; returns once the server has accepted it.
 
-    The result lists recipients the server refused while accepting the others: the message has
-    left then, so that is reported, never retried.
+    The result lists recipients the server refused while accepting the others, each with the
+    server's reply ("550 5.1.1 No such user here"): the message has left then, so that is reported,
+    never retried.
 
     Two phases. Until the message's data goes out nothing can have been accepted, so any failure
     is safe to retry. `data_starting` is called just before the data goes out (it records that on
@@ -149,7 +150,7 @@ def submit(login: str, password: str, submission: Submission,
     _quit_quietly(connection)
     if code != 250:
         raise SubmissionError("refused", _reply(code, reply), temporary=_is_temporary(code))
-    return refused
+    return {recipient: _reply(code, text) for recipient, (code, text) in refused.items()}
 
 
 def _envelope(connection: smtplib.SMTP, submission: Submission) -> dict[str, tuple[int, bytes]]:
