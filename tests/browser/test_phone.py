@@ -106,6 +106,9 @@ def test_folders_behind_the_menu_button_and_new_message_one_tap_away(phone, mail
     folders.get_by_role("link", name="Envoyés").tap()
     expect(page).to_have_url(re.compile(r"folder=Sent"))
     expect(folders).to_be_hidden()  # a folder chosen closes the panel
+    # The boosted navigation swaps the folder list too: wait for it, or Space opens the panel it replaces.
+    expect(page.get_by_role("heading", name="Envoyés", level=1)).to_be_visible()
+    page.wait_for_load_state("networkidle")
 
     # By keyboard too: Space opens the panel like a button, Échap closes it and gives the focus back.
     menu.focus()

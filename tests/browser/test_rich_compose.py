@@ -148,7 +148,7 @@ def test_annuler_brings_back_the_formatted_draft_with_its_image(page, sign_in, m
     expect(box.locator("i")).to_have_text("presque")
     expect(box).to_contain_text("La maquette est presque prête :")
     expect(box.locator("img")).to_have_count(1)
-    assert box.locator("img").evaluate("img => img.naturalWidth") == 200  # the image itself, not a broken link
+    assert box.locator("img").evaluate("img => img.decode().then(() => img.naturalWidth)") == 200  # the image itself, not a broken link
 
 
 def add_signature(page, name: str, lines: list[str], bold_first: bool = False) -> None:
