@@ -53,4 +53,23 @@
     const open = document.querySelector(".menu-button[aria-expanded='true']");
     if (open) { closePanels(null); open.focus(); }
   });
+
+  // A conversation: a folded message's body is fetched when it is unfolded, and each body frame
+  // takes the height of its message (same origin, and nothing runs inside it).
+  function fitFrame(frame) {
+    const page = frame.contentDocument && frame.contentDocument.documentElement;
+    if (page) frame.style.blockSize = Math.max(page.scrollHeight + 4, 80) + "px";
+  }
+  document.addEventListener("toggle", function (event) {
+    const details = event.target;
+    if (!details.open || !details.closest || !details.closest(".thread")) return;
+    const frame = details.querySelector("iframe[data-src]");
+    if (frame) { frame.src = frame.dataset.src; frame.removeAttribute("data-src"); }
+  }, true);
+  document.addEventListener("load", function (event) {
+    if (event.target.matches && event.target.matches("iframe.thread-body")) fitFrame(event.target);
+  }, true);
+  document.querySelectorAll("iframe.thread-body").forEach(function (frame) {
+    if (frame.contentDocument && frame.contentDocument.readyState === "complete") fitFrame(frame);
+  });
 })();

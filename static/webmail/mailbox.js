@@ -84,7 +84,7 @@
     if (event.target.closest("input, textarea, select, [contenteditable], dialog[open]")) return;
     const handler = Object.prototype.hasOwnProperty.call(keys, event.key) ? keys[event.key] : null;
     if (!handler) return;
-    if (event.key === "Enter" && event.target.closest("a, button")) return; // native activation
+    if (event.key === "Enter" && event.target.closest("a, button, summary")) return; // native activation
     event.preventDefault();
     handler();
   });

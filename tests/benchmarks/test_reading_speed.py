@@ -48,13 +48,15 @@ def _message(i: int) -> bytes:
     ).encode()
 
 
-def _fill(dovecot, user, folder: str, count: int) -> None:
-    """Write `count` messages into the folder's maildir, as Dovecot's own user."""
+def _fill(dovecot, user, folder: str, count: int, message=None) -> None:
+    """Write `count` messages (`message(i)`, else `_message(i)`) into the folder's maildir, as
+    Dovecot's own user."""
+    message = message or _message
     owner = pwd.getpwnam("dovecot")
     cur = dovecot.root / "mail" / user.email / f".{folder}" / "cur"
     cur.mkdir(parents=True, exist_ok=True)
     for i in range(count):
-        data = _message(i)
+        data = message(i)
         flags = "S" if i % 3 else ""
         path = cur / f"{1_700_000_000 + i}.M{i}P1.bench,S={len(data)}:2,{flags}"
         path.write_bytes(data)

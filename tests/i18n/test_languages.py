@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 
 from tests.helpers import preferences_data
 from webmail.compose import replies
+from webmail.mailbox.conversations import strip_prefixes
 from webmail.preferences import digits
 from webmail.preferences.models import Preferences
 
@@ -69,12 +70,12 @@ def test_reply_and_forward_prefixes_follow_the_language_and_never_stack(language
         assert replies.reply_subject(replies.reply_subject(original)) == reply
     for other in ("fr", "pl", "ar", "en"):
         with translation.override(other):
-            assert replies._strip_prefixes(replies.reply_subject(original)) == replies._strip_prefixes(original)
+            assert strip_prefixes(replies.reply_subject(original)) == strip_prefixes(original)
 
 
 def test_subjects_that_only_look_like_prefixes_are_kept():
     for subject in ("Relance: facture 118", "Trip: Kraków", "Podsumowanie: Q3", "ردود العملاء: ملخص"):
-        assert replies._strip_prefixes(subject) == subject
+        assert strip_prefixes(subject) == subject
 
 
 def test_reply_lines_are_written_in_the_users_language():

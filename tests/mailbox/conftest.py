@@ -18,7 +18,9 @@ def build(
     html: str | None = None,
     date: datetime | None = None,
     attachments: list[tuple[str, str, bytes]] = (),
+    headers: dict[str, str] | None = None,
 ) -> bytes:
+    """A message; `headers` adds others (Message-ID, In-Reply-To, References…)."""
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = sender
@@ -27,6 +29,8 @@ def build(
         message["Cc"] = cc
     if date:
         message["Date"] = format_datetime(date)
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(body)
     if html is not None:
         message.add_alternative(html, subtype="html")

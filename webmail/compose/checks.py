@@ -21,6 +21,8 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from webmail.mailbox.conversations import strip_prefixes
+
 
 @dataclass(frozen=True)
 class CheckSettings:
@@ -252,10 +254,6 @@ def _attachment_word(original: str) -> str | None:
 
 # Subject ---------------------------------------------------------------------------------------
 
-_SUBJECT_PREFIXES = re.compile(
-    r"^\s*(?:(?:re|ré|aw|sv|fwd?|tr|wg|rv|enc|odp|pd|رد|تحويل)\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*)+",
-    re.IGNORECASE,
-)
 # Leading tags a list or a gateway adds: "[EXTERNAL]", "[django-users]".
 _SUBJECT_TAGS = re.compile(r"^\s*(?:\[[^\]\n]*\]\s*)+")
 _PUNCTUATION = re.compile(r"[^\w\s]+|_+")
@@ -282,7 +280,7 @@ _VAGUE_SUBJECTS = frozenset(
 def _strip_subject(subject: str) -> str:
     """Without "Re:", "TR :", "[EXTERNAL]" in front, in whatever order clients stacked them."""
     while True:
-        stripped = _SUBJECT_PREFIXES.sub("", _SUBJECT_TAGS.sub("", subject))
+        stripped = strip_prefixes(_SUBJECT_TAGS.sub("", subject))
         if stripped == subject:
             return subject
         subject = stripped

@@ -1,34 +1,19 @@
 """Reply, reply-all and forward: who to, which subject, which threading headers, what quoted."""
 
-import re
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from webmail.mailbox.conversations import strip_prefixes  # "Re: TR: Odp:" of every language
 from webmail.mailbox.parse import Address, ParsedMessage
-
-# The reply and forward prefixes of the mail programs our users' correspondents use, so that the
-# next reply says "Re : " once, in the replier's language, whatever the thread said before: English
-# (Re, Fwd, Fw), French (Ré, Tr), German (Aw, Wg), Nordic (Sv), Spanish/Portuguese (Rv, Enc), Polish
-# (Odp, Pd: Outlook's "ODP:" and "PD:"), Arabic (رد, إعادة توجيه, توجيه). "Re[2]:" counts replies;
-# \u200e/\u200f are the direction marks an Arabic client may put around the colon.
-_PREFIXES = re.compile(
-    r"^[\s\u200e\u200f]*((re|aw|sv|ré|odp|fwd?|tr|wg|rv|enc|pd|رد|إعادة توجيه|توجيه)"
-    r"[\s\u200e\u200f]*(\[\d+\])?[\s\u200e\u200f]*:[\s\u200e\u200f]*)+",
-    re.IGNORECASE,
-)
-
-
-def _strip_prefixes(subject: str) -> str:
-    return _PREFIXES.sub("", subject or "").strip()
 
 
 def reply_subject(subject: str) -> str:
-    return (_("Re: %(subject)s") % {"subject": _strip_prefixes(subject)}).strip()
+    return (_("Re: %(subject)s") % {"subject": strip_prefixes(subject)}).strip()
 
 
 def forward_subject(subject: str) -> str:
-    return (_("Fwd: %(subject)s") % {"subject": _strip_prefixes(subject)}).strip()
+    return (_("Fwd: %(subject)s") % {"subject": strip_prefixes(subject)}).strip()
 
 
 def format_addresses(addresses: list[Address]) -> str:

@@ -33,7 +33,7 @@ from imapclient.imapclient import join_message_ids, seq_to_parenstr_upper
 from imapclient.response_parser import parse_response
 
 from webmail.imap.responses import parse_fetch
-from webmail.mailbox.parse import SUMMARY_FIELDS, subject_and_date
+from webmail.mailbox.parse import LIST_FIELDS, SUMMARY_FIELDS, message_ids_in, references_in, subject_and_date
 
 SPECIAL_USES = ("\\Drafts", "\\Sent", "\\Archive", "\\Junk", "\\Trash")
 
@@ -139,6 +139,11 @@ class Envelope:
     has_attachment: bool
     preview: str
     size: int
+    # What threads it (`mailbox.conversations`): its own Message-ID, the one it answers, and its
+    # References (oldest first), each "<id@host>".
+    message_id: str = ""
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -557,7 +562,7 @@ class Mailbox:
         return envelopes, listed
 
     def _list_items(self) -> list[bytes]:
-        items = [b"UID", b"FLAGS", b"ENVELOPE", b"INTERNALDATE", b"RFC822.SIZE", b"BODYSTRUCTURE", _SUMMARY_ITEM]
+        items = [b"UID", b"FLAGS", b"ENVELOPE", b"INTERNALDATE", b"RFC822.SIZE", b"BODYSTRUCTURE", _LIST_ITEM]
         preview = self._conn.has_capability("PREVIEW") or self._conn.has_capability("PREVIEW=FUZZY")
         items.append(b"PREVIEW" if preview else b"BODY.PEEK[TEXT]<0.300>")
         return items
@@ -597,7 +602,9 @@ class Mailbox:
             preview = preview[-1]
         if preview is None:
             preview = _cheap_preview(values.get(b"BODY[TEXT]<0>", b""))
-        subject, date = subject_and_date(_summary_fields(values), values.get(b"INTERNALDATE"))
+        fields = _summary_fields(values)
+        subject, date = subject_and_date(fields, values.get(b"INTERNALDATE"))
+        replied_to = message_ids_in(_text(env.in_reply_to)) if env is not None else ()
         return Envelope(
             uid=int(values[b"UID"]),
             subject=subject,
@@ -609,6 +616,9 @@ class Mailbox:
             has_attachment=_has_attachment(values.get(b"BODYSTRUCTURE")),
             preview=" ".join(_text(preview).split())[:200],
             size=int(values.get(b"RFC822.SIZE", 0)),
+            message_id=next(iter(message_ids_in(_text(env.message_id))), "") if env is not None else "",
+            in_reply_to=replied_to[-1] if replied_to else "",
+            references=references_in(fields),
         )
 
     # One message ---------------------------------------------------------------------------
@@ -711,6 +721,15 @@ class Mailbox:
     def search(self, folder: str, criteria: list) -> list[int]:
         self._select(folder, readonly=True)
         return list(self._client.search(criteria, charset="UTF-8"))
+
+    def search_newest(self, folder: str, count: int, criteria: list) -> list[int]:
+        """`search` among the folder's `count` newest messages only (a sequence range): the
+        server's work stays that of `count` messages, however large the folder."""
+        info = self._select(folder, readonly=True)
+        exists = int(info.get(b"EXISTS", 0))
+        if not exists:
+            return []
+        return list(self._client.search([f"{max(1, exists - count + 1)}:*", *criteria], charset="UTF-8"))
 
     def search_header(self, folder: str, header: str, value: str) -> list[int]:
         return self.search(folder, ["HEADER", header, value])
@@ -897,6 +916,8 @@ class Mailbox:
 # The Subject and Date lines as the server reads the header: the list and the pane show both from
 # these same bytes (see `parse.subject_and_date`).
 _SUMMARY_ITEM = f"BODY.PEEK[{SUMMARY_FIELDS}]".encode()
+# The list asks for the References line too: the conversations are grouped from it.
+_LIST_ITEM = f"BODY.PEEK[{LIST_FIELDS}]".encode()
 # The same lines without PEEK: marks a message read whose bytes the caller already has.
 _SEEN_ITEM = f"BODY[{SUMMARY_FIELDS}]".encode()
 

@@ -24,6 +24,8 @@ FLAG_ACTIONS = {
 ACTIONS = (*FLAG_ACTIONS, "move", "archive", "delete")
 # Actions after which the message is no longer where the reader was looking.
 LEAVING_ACTIONS = ("move", "archive", "delete")
+# One request acts on at most this many messages (a page of 50 conversations, or one opened).
+MAX_SELECTED = 1000
 
 
 @dataclass(frozen=True)
@@ -51,13 +53,19 @@ class ActionRefused(Exception):
 
 
 def parse_selection(values: list[str]) -> list[tuple[str, int]]:
-    """"<uid>:<folder>" form values → (folder, uid) pairs. Raises ValueError on anything else."""
+    """"<uid>:<folder>" form values → (folder, uid) pairs; a conversation's row sends its messages
+    as "<uid>,<uid>,…:<folder>". Raises ValueError on anything else."""
     selection = []
     for value in values:
-        uid, sep, folder = value.partition(":")
-        if not sep or not folder or not uid.isdigit() or not 0 < int(uid) < 2**32:
+        uids, sep, folder = value.partition(":")
+        if not sep or not folder:
             raise ValueError(value)
-        selection.append((folder, int(uid)))
+        for uid in uids.split(","):
+            if not uid.isdigit() or not 0 < int(uid) < 2**32:
+                raise ValueError(value)
+            selection.append((folder, int(uid)))
+    if len(selection) > MAX_SELECTED:
+        raise ValueError("too many")
     return selection
 
 

@@ -628,6 +628,8 @@ _SINGLE_HEADERS = (
 # (The server's ENVELOPE is no such source: Dovecot puts the *last* of two Subject or Date headers
 # in it, where the pane shows the first; its date parser is imapclient's, not this one.)
 SUMMARY_FIELDS = "HEADER.FIELDS (SUBJECT DATE)"
+# The list also reads References, to group its rows into conversations (`conversations`).
+LIST_FIELDS = "HEADER.FIELDS (SUBJECT DATE REFERENCES)"
 _SUMMARY_FIELD_RE = re.compile(rb"^(subject|date)[ \t]*:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
 # The usual shape of a Date header ("Sat, 29 Nov 2026 23:11:00 -0800"), read without the email
 # package's general parser (5 times slower); anything else goes through that parser.
@@ -660,6 +662,26 @@ def subject_and_date(fields: bytes | None, received: datetime | None) -> tuple[s
     text = header_text(subject.decode("ascii", "surrogateescape")) if subject is not None else ""
     when = header_date(date.decode("ascii", "surrogateescape")) if date is not None else None
     return text, when or received
+
+
+_MESSAGE_ID_RE = re.compile(r"<[^<>\s]+>")
+_REFERENCES_RE = re.compile(rb"^references[ \t]*:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
+# A thread of hundreds of messages has as many References: its root and the latest are enough.
+MAX_REFERENCES = 20
+
+
+def message_ids_in(value: str | None) -> tuple[str, ...]:
+    """The "<id@host>" of a Message-ID, In-Reply-To or References value, in their order."""
+    return tuple(_MESSAGE_ID_RE.findall(value or ""))
+
+
+def references_in(fields: bytes | None) -> tuple[str, ...]:
+    """The References of header lines fetched as LIST_FIELDS: the root and the latest ones."""
+    match = _REFERENCES_RE.search(fields or b"")
+    if match is None:
+        return ()
+    ids = message_ids_in(match.group(1).decode("ascii", "replace"))
+    return ids if len(ids) <= MAX_REFERENCES else (ids[0], *ids[-(MAX_REFERENCES - 1):])
 
 
 def header_text(value: str | None, limit: int = MAX_SUBJECT) -> str:

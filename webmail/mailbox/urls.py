@@ -11,6 +11,7 @@ urlpatterns = [
     path("mail/actions/", views.act, name="act"),
     path("mail/<int:uid>/", views.message, name="message"),
     path("mail/<int:uid>/corps/", views.body, name="body"),
+    path("mail/<int:uid>/conversation/", views.conversation, name="conversation"),
     path("mail/<int:uid>/pieces/<str:part>/", views.attachment, name="attachment"),
     path("mail/<int:uid>/pieces/<str:part>/apercu/", views.attachment_preview, name="attachment_preview"),
     path("mail/<int:uid>/confiance/", views.trust_sender, name="trust_sender"),

@@ -32,7 +32,7 @@ class PreferencesForm(forms.ModelForm):
             "language", "theme", "digits", "undo_delay", "time_zone", "office_start", "office_end", "working_days", "off_hours_nudge",
             "check_attachment", "check_subject", "check_placeholders", "check_recipients_privacy",
             "visible_recipients_limit", "check_domain_typos", "check_reply_all", "reply_all_limit",
-            "check_heavy_attachments", "heavy_attachments_mb", "notify_new_mail",
+            "check_heavy_attachments", "heavy_attachments_mb", "notify_new_mail", "conversations",
         ]
         widgets = {
             "theme": forms.RadioSelect,

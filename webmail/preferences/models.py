@@ -53,6 +53,7 @@ class Preferences(models.Model):
     heavy_attachments_mb = models.PositiveSmallIntegerField(_("Attachment size warning (MB)"), default=10)
     # New mail: a desktop notification only once the user asked for it here (the browser then asks too).
     notify_new_mail = models.BooleanField(_("Show a desktop notification when new mail arrives"), default=False)
+    conversations = models.BooleanField(_("Group messages into conversations"), default=True)
 
     def __str__(self) -> str:
         return f"preferences of {self.user}"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from webmail.mailbox import preview
+from webmail.mailbox.conversations import Conversation
 from webmail.mailbox.folders import sidebar_folders
 from webmail.preferences.digits import shape
 
@@ -44,7 +45,7 @@ def address(value) -> str:
 
 @register.simple_tag(takes_context=True)
 def message_rows(context) -> str:
-    """The rows of the message list.
+    """The rows of the message list: one per message, or one per conversation (`conversations`).
 
     This loop is the hot path of the list page: Django's template engine spends ~0.5 ms on each
     row's dozen tags, more than the IMAP fetch of the whole page, so rows are built here with
@@ -52,49 +53,64 @@ def message_rows(context) -> str:
     (labels, badges, a folder's URL part) is translated and escaped once per page.
     """
     listing, current = context["listing"], context["current"]
+    groups = context.get("conversations") or [Conversation((row.message,)) for row in listing.rows]
+    folder_of = {id(row.message): row.folder for row in listing.rows}
     # In Sent and Drafts, people look for whom they wrote to, not for themselves.
     outgoing = {f.name for f in context.get("folders") or () if f.kind in ("\\Sent", "\\Drafts")}
     star = escape(_("Star"))
     unread_label = f'<span class="visually-hidden">{escape(_("Unread:"))} </span>'
     answered_badge = _BADGE.format("answered", escape(_("Answered")), "↩")
     attachment_badge = _BADGE.format("attachment", escape(_("Has attachment")), "📎")
-    no_subject, no_sender, select = _("(no subject)"), _("(unknown sender)"), _("Select “%(subject)s”")
+    no_subject, no_sender = _("(no subject)"), _("(unknown sender)")
+    select, select_conversation = _("Select “%(subject)s”"), _("Select the conversation “%(subject)s”")
     to = _("To: %(recipients)s")
     message_url = escape(reverse("mailbox:message", args=[1])[: -len("1/")])
     dates = _DateFormatter()
     folders: dict[str, tuple[str, str]] = {}  # name -> (escaped, URL-quoted: no HTML specials)
     html = []
-    for row in listing.rows:
-        m, folder = row.message, row.folder
+    for conversation in groups:
+        m = conversation.latest
+        folder = folder_of[id(m)]
         if folder not in folders:
             folders[folder] = (escape(folder), quote(folder, safe=""))
         folder_html, folder_url = folders[folder]
         subject = m.subject or no_subject
-        if folder in outgoing and m.to:
-            who = to % {"recipients": ", ".join(m.to)}
-        else:
-            who = m.sender_name or m.sender_email or no_sender
+
+        def who(message, folder=folder):
+            if folder in outgoing and message.to:
+                return to % {"recipients": ", ".join(message.to)}
+            return message.sender_name or message.sender_email or no_sender
+
+        sender = escape(who(m))
+        href = f"{message_url}{m.uid}/?folder={folder_url}"
+        uids = str(m.uid)
+        if conversation.count > 1:
+            sender = escape(", ".join(_first_names(conversation.participants(who)))) + _count_badge(conversation.count)
+            uids = ",".join(map(str, conversation.uids))
+            href = f"{message_url}{m.uid}/conversation/?folder={folder_url}&amp;also={uids}"
         badges = ""
         if listing.searching and folder != current:
             badges += f'<span class="badge folder-badge">{folder_html}</span>'
-        if m.answered:
+        if conversation.answered:
             badges += answered_badge
-        if m.has_attachment:
+        if conversation.has_attachment:
             badges += attachment_badge
+        flagged = conversation.flagged
         html.append(
             _ROW.format(
-                unread="" if m.seen else " unread",
+                unread="" if conversation.seen else " unread",
                 uid=m.uid,
+                uids=uids,
                 folder=folder_html,
-                select=escape(select % {"subject": subject}),
-                star_on=" on" if m.flagged else "",
-                star_action="unstar" if m.flagged else "star",
-                pressed="true" if m.flagged else "false",
-                star_icon="★" if m.flagged else "☆",
+                select=escape((select_conversation if conversation.count > 1 else select) % {"subject": subject}),
+                star_on=" on" if flagged else "",
+                star_action="unstar" if flagged else "star",
+                pressed="true" if flagged else "false",
+                star_icon="★" if flagged else "☆",
                 star=star,
-                href=f"{message_url}{m.uid}/?folder={folder_url}",
-                sender=escape(who),
-                unread_label="" if m.seen else unread_label,
+                href=href,
+                sender=sender,
+                unread_label="" if conversation.seen else unread_label,
                 subject=escape(subject),
                 preview=f' <span class="preview">— {escape(m.preview)}</span>' if m.preview else "",
                 badges=badges,
@@ -103,6 +119,19 @@ def message_rows(context) -> str:
             )
         )
     return mark_safe("\n".join(html))  # every text above went through escape(); numbers need not
+
+
+def _first_names(names: list[str]) -> list[str]:
+    """A conversation's people as its row names them: the first name of each when it has one
+    ("Claire, Bob, Anna"), at most four."""
+    short = [name.split()[0] if " " in name and "@" not in name else name for name in names]
+    return short if len(short) <= 4 else [*short[:3], "…"]
+
+
+def _count_badge(count: int) -> str:
+    label = escape(ngettext("%(count)s message", "%(count)s messages", count) % {"count": count})
+    return f' <span class="thread-count" title="{label}"><span aria-hidden="true">{shape(str(count))}</span>' \
+           f'<span class="visually-hidden">{label}</span></span>'
 
 
 @register.simple_tag(takes_context=True)
@@ -218,8 +247,8 @@ _BADGE = (
 )
 _ROW = (
     '<li class="message{unread}" data-uid="{uid}">'
-    '<input class="select" type="checkbox" name="msg" value="{uid}:{folder}" aria-label="{select}">'
-    '<button class="star-toggle{star_on}" type="submit" name="one" value="{star_action}:{uid}:{folder}" '
+    '<input class="select" type="checkbox" name="msg" value="{uids}:{folder}" aria-label="{select}">'
+    '<button class="star-toggle{star_on}" type="submit" name="one" value="{star_action}:{uids}:{folder}" '
     'aria-pressed="{pressed}" data-shortcut="s"><span aria-hidden="true">{star_icon}</span>'
     '<span class="visually-hidden">{star}</span></button>'
     '<a class="open" href="{href}">{unread_label}<span class="sender" dir="auto">{sender}</span>'

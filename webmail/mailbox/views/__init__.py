@@ -9,12 +9,13 @@ from webmail.mailbox.views.reading import (
     attachment,
     attachment_preview,
     body,
+    conversation,
     inline_image,
     message,
     trust_sender,
 )
 
 __all__ = [
-    "act", "attachment", "attachment_preview", "body", "create_folder", "delete_folder", "folder", "home", "inline_image",
+    "act", "attachment", "attachment_preview", "body", "conversation", "create_folder", "delete_folder", "folder", "home", "inline_image",
     "manage_folders", "message", "news", "rename_folder", "search", "trust_sender",
 ]

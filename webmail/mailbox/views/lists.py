@@ -17,13 +17,14 @@ from django_htmx.http import reswap, retarget, trigger_client_event
 from webmail.accounts.mail import open_mailbox
 from webmail.core.redirects import safe_next
 from webmail.imap.gateway import MailServerError
-from webmail.mailbox import actions, prefetch
+from webmail.mailbox import actions, conversations, prefetch
 from webmail.mailbox.folders import label_for, present
 from webmail.mailbox.forms import SearchForm, is_search
 from webmail.mailbox.listing import PageNotFound, folder_listing, search_listing
 from webmail.mailbox.search_query import describe
 from webmail.mailbox.views.common import BadRequest, folder_param, handles_bad_input, page_param, refuse
 from webmail.mailbox.views.reading import image_salt, image_url_for
+from webmail.preferences.models import Preferences
 from webmail.undo import service as undo
 from webmail.undo.toasts import note_action
 
@@ -56,6 +57,7 @@ def _list_context(request: HttpRequest, query: QueryDict) -> dict:
     base = query.copy()
     base.pop("page", None)
     return {
+        "conversations": _conversations(request, listing, folders),
         "folders": folders,
         "current": name,
         "title": _("Search results") if form is not None else label_for(name, folders),
@@ -69,6 +71,16 @@ def _list_context(request: HttpRequest, query: QueryDict) -> dict:
         # Moving to the folder on screen does nothing; search results may come from any folder.
         "move_targets": [f for f in folders if f.selectable and (form is not None or f.name != name)],
     }
+
+
+def _conversations(request: HttpRequest, listing, folders) -> list | None:
+    """The page's rows grouped by thread, when the reader wants it. Search results stay one row per
+    hit, and Drafts one row per draft (each opens in the editor)."""
+    if listing.searching or not Preferences.for_user(request.user).conversations:
+        return None
+    if any(f.name == listing.folder and f.kind == "\\Drafts" for f in folders):
+        return None
+    return conversations.group([row.message for row in listing.rows])
 
 
 @require_GET

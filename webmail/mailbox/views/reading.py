@@ -15,7 +15,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from webmail.accounts.mail import cache_key, open_mailbox
-from webmail.mailbox import message_cache, prefetch, preview, reading
+from webmail.mailbox import conversations, message_cache, prefetch, preview, reading
 from webmail.mailbox.folders import label_for, present
 from webmail.mailbox.models import TrustedSender
 from webmail.mailbox.parse import find_by_content_id, get_part, part_charset
@@ -245,3 +245,60 @@ def reply_links(folder: str, uid: int) -> dict[str, str]:
         kind: f"{compose}?{urlencode({kind: uid, 'folder': folder})}"
         for kind in ("reply", "reply_all", "forward", "draft")
     }
+
+
+@require_GET
+@never_cache
+@handles_bad_input
+def conversation(request: HttpRequest, uid: int) -> HttpResponse:
+    """A conversation opened from the list: its messages in order, the user's replies from Envoyés
+    among them, the older ones folded. Opening it marks it read, as opening a message does."""
+    folder = folder_param(request.GET.get("folder"))
+    uid = uid_param(uid)
+    also = _uids_param(request.GET.get("also", ""))
+    with open_mailbox(request.user.mail_account) as mailbox:
+        folders = present(mailbox.folders())
+        sent = next((f.name for f in folders if f.kind == "\\Sent"), None)
+        gathered = conversations.gather(mailbox, folder, uid, sent, also)
+        unread = [m.uid for name, m in gathered.messages if name == folder and not m.seen] if gathered else []
+        if unread:
+            mailbox.set_flag(folder, unread, "\\Seen", True)
+    if gathered is None:
+        return _gone(request)
+    latest = gathered.messages[-1][1]
+    query = {"folder": folder}
+    items = [
+        {
+            "m": m,
+            "folder": name,
+            "in_sent": name == sent and name != folder,
+            "open": m is latest or (name == folder and m.uid in unread),
+            "body_url": f"{reverse('mailbox:body', args=[m.uid])}?{urlencode({'folder': name})}",
+            "message_url": f"{reverse('mailbox:message', args=[m.uid])}?{urlencode({'folder': name})}",
+            "reply": reply_links(name, m.uid),
+        }
+        for name, m in gathered.messages
+    ]
+    context = {
+        "folders": folders,
+        "current": folder,
+        "folder": folder,
+        "folder_label": label_for(folder, folders),
+        "title": conversations.strip_prefixes(gathered.messages[0][1].subject) or _("(no subject)"),
+        "items": items,
+        "selection": f"{','.join(map(str, gathered.uids_in(folder)))}:{folder}",
+        "list_url": f"{reverse('mailbox:folder')}?{urlencode(query)}",
+        "move_targets": [f for f in folders if f.selectable and f.name != folder],
+    }
+    return render(request, "mailbox/conversation.html", context)
+
+
+def _uids_param(value: str) -> list[int]:
+    """The "also=12,9" of a conversation's link: the messages the list grouped with it."""
+    try:
+        uids = [int(part) for part in value.split(",") if part]
+    except ValueError:
+        raise BadRequest(_("This message reference is not valid.")) from None
+    if len(uids) > conversations.MAX_GATHERED or not all(0 < uid < 2**32 for uid in uids):
+        raise BadRequest(_("This message reference is not valid."))
+    return uids
