@@ -11,6 +11,8 @@ from playwright.sync_api import expect
 from tests.browser.test_accessibility import _sign_in as _axe_sign_in
 from tests.browser.test_accessibility import axe_page, violations  # noqa: F401 (a fixture)
 from tests.browser.test_finding_mail import ARABIC_SIGN_IN
+from tests.browser.test_phone import finger_sized, no_horizontal_scroll
+from tests.browser.test_phone import sign_in as phone_sign_in
 from tests.browser.test_reading_hostile import sign_in
 from tests.mailbox.test_conversations import _thread
 
@@ -95,3 +97,17 @@ def test_the_conversation_list_and_page_pass_axe(axe_page, mail_user, imap, loca
     expect(page.locator(".thread-message")).to_have_count(4)
     found += violations(page)
     assert not found, "\n".join(found)
+
+
+def test_a_conversation_on_a_phone(open_page, mail_user, imap):
+    _put_thread(imap, mail_user)
+    page = open_page(viewport={"width": 360, "height": 780}, is_mobile=True, has_touch=True)
+    phone_sign_in(page, mail_user)
+    page.locator("li.message").first.get_by_role("link").tap()
+    expect(page.locator(".thread-message")).to_have_count(4)
+    no_horizontal_scroll(page)
+    folded = page.locator(".thread-message").nth(1).locator("summary")
+    finger_sized(folded)
+    folded.tap()
+    expect(page.frame_locator(".thread-message >> nth=1 >> iframe").get_by_text("Voici le devis")).to_be_visible()
+    no_horizontal_scroll(page)
