@@ -29,7 +29,7 @@ from tests.benchmarks.mail import letter
 from webmail.imap import gateway
 from webmail.mailbox import prefetch
 from webmail.mailbox.message_cache import cache
-from webmail.mailbox.parse import parse_message
+from webmail.mailbox.parse import LIST_FIELDS, parse_message
 from webmail.mailbox.sanitize import sanitize_html
 
 pytestmark = [pytest.mark.imap, pytest.mark.django_db]
@@ -39,7 +39,7 @@ MESSAGES = 120
 RUNS = 15
 DELAY = 0.010
 PAGE_ITEMS = [b"UID", b"FLAGS", b"ENVELOPE", b"INTERNALDATE", b"RFC822.SIZE", b"BODYSTRUCTURE", b"PREVIEW",
-              b"BODY.PEEK[HEADER.FIELDS (SUBJECT DATE)]"]
+              f"BODY.PEEK[{LIST_FIELDS}]".encode()]
 
 class DelayProxy:
     """A TCP proxy that holds every chunk `delay` seconds in each direction, keeping their order."""

@@ -27,7 +27,7 @@ class UserTimeZoneMiddleware:
 def _zone_of(user) -> ZoneInfo | None:
     if not user.is_authenticated:
         return None
-    preferences = _preferences_of(user)
+    preferences = Preferences.of(user)
     try:
         return ZoneInfo(preferences.time_zone)
     except (ZoneInfoNotFoundError, ValueError):  # validated on save; a zone removed from tzdata since
@@ -43,7 +43,7 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        preferences = _preferences_of(request.user) if request.user.is_authenticated else None
+        preferences = Preferences.of(request.user) if request.user.is_authenticated else None
         if preferences is not None and preferences.language in dict(settings.LANGUAGES):
             translation.activate(preferences.language)
             request.LANGUAGE_CODE = preferences.language
@@ -53,7 +53,3 @@ class UserLanguageMiddleware:
         finally:
             digits.deactivate(token)
 
-
-def _preferences_of(user) -> Preferences:
-    # select_related with the user by the auth backend: no query of its own.
-    return getattr(user, "preferences", None) or Preferences(**settings.PREFERENCES_DEFAULTS)

@@ -69,6 +69,12 @@ class Preferences(models.Model):
                            working_days=self.working_day_numbers)
 
     @classmethod
+    def of(cls, user) -> "Preferences":
+        """To read them on a page: the user's preferences as loaded with the user (the auth backend
+        joins them: no query), or the defaults for one who never saved any."""
+        return getattr(user, "preferences", None) or cls(**settings.PREFERENCES_DEFAULTS)
+
+    @classmethod
     def for_user(cls, user) -> "Preferences":
         preferences, _ = cls.objects.get_or_create(user=user, defaults=settings.PREFERENCES_DEFAULTS)
         return preferences

@@ -76,7 +76,7 @@ def _list_context(request: HttpRequest, query: QueryDict) -> dict:
 def _conversations(request: HttpRequest, listing, folders) -> list | None:
     """The page's rows grouped by thread, when the reader wants it. Search results stay one row per
     hit, and Drafts one row per draft (each opens in the editor)."""
-    if listing.searching or not Preferences.for_user(request.user).conversations:
+    if listing.searching or not Preferences.of(request.user).conversations:
         return None
     if any(f.name == listing.folder and f.kind == "\\Drafts" for f in folders):
         return None

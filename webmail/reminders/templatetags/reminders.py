@@ -19,6 +19,6 @@ def follow_ups_due(context) -> dict:
 def snooze_menu(context, folder: str, uid: int) -> dict:
     """"Reporter" with the office-hours presets of scheduled sending, or a date."""
     request = context["request"]
-    hours = Preferences.for_user(request.user).office_hours()
+    hours = Preferences.of(request.user).office_hours()
     return {"folder": folder, "uid": uid, "presets": schedule.presets(timezone.now(), hours),
             "next": context.get("list_url", ""), "csrf_token": context.get("csrf_token")}
