@@ -34,7 +34,7 @@ def test_a_reply_joins_the_message_it_answers_and_the_conversation_takes_the_pla
                 envelope(3, "Re: Devis", "<b@x>", "<a@x>", ("<a@x>",), sender="Bob Durand"))
     first, second = group(rows)
     assert [m.uid for m in first.messages] == [3, 1] and first.latest.uid == 3
-    assert first.participants(lambda m: m.sender_name) == ["Claire Martin", "Bob Durand"]
+    assert first.participants(lambda m: [m.sender_name]) == ["Claire Martin", "Bob Durand"]
     assert [m.uid for m in second.messages] == [2]
 
 
@@ -219,3 +219,18 @@ def test_search_results_and_drafts_stay_one_row_per_message(signed_in_client, pu
 def test_bad_conversation_links_are_4xx(signed_in_client, query, status):
     response = signed_in_client.get("/mail/4242/conversation/", query)
     assert response.status_code == status
+
+
+@pytest.mark.imap
+@pytest.mark.django_db
+def test_in_envoyes_a_conversation_row_names_whom_it_was_written_to(signed_in_client, put_mail):
+    user = signed_in_client.mail_user
+    put_mail(user, [build(subject="Devis", sender=user.email, to="Claire Martin <claire@example.fr>",
+                          headers={"Message-ID": "<s1@example.test>"}),
+                    build(subject="Re: Devis", sender=user.email, to="Claire Martin <claire@example.fr>",
+                          cc="Bob Durand <bob@example.fr>",
+                          headers={"Message-ID": "<s2@example.test>", "References": "<s1@example.test>"})],
+             folder="Sent", flags=("\\Seen",))
+    rows = _rows(signed_in_client.get("/mail/", {"folder": "Sent"}).content.decode())
+    assert len(rows) == 1
+    assert re.search(r'<span class="sender" dir="auto">À : Claire <span class="thread-count"', rows[0])

@@ -73,13 +73,14 @@ class Conversation:
     def has_attachment(self) -> bool:
         return any(m.has_attachment for m in self.messages)
 
-    def participants(self, who) -> list[str]:
-        """Each person once, as `who(envelope)` names them, in the order they joined (oldest first)."""
+    def participants(self, names_of) -> list[str]:
+        """Each person once, as `names_of(envelope)` names a message's people, in the order they
+        joined (oldest first)."""
         names: list[str] = []
         for message in reversed(self.messages):
-            name = who(message)
-            if name and name not in names:
-                names.append(name)
+            for name in names_of(message):
+                if name and name not in names:
+                    names.append(name)
         return names
 
 

@@ -75,19 +75,22 @@ def message_rows(context) -> str:
             folders[folder] = (escape(folder), quote(folder, safe=""))
         folder_html, folder_url = folders[folder]
         subject = m.subject or no_subject
+        written = folder in outgoing and bool(m.to)  # a row of Envoyés or Brouillons: who it went to
 
-        def who(message, folder=folder):
-            if folder in outgoing and message.to:
-                return to % {"recipients": ", ".join(message.to)}
-            return message.sender_name or message.sender_email or no_sender
+        def people(message, written=written) -> list[str]:
+            return list(message.to) if written else [message.sender_name or message.sender_email or no_sender]
 
-        sender = escape(who(m))
         href = f"{message_url}{m.uid}/?folder={folder_url}"
         uids = str(m.uid)
+        names = people(m)
         if conversation.count > 1:
-            sender = escape(", ".join(_first_names(conversation.participants(who)))) + _count_badge(conversation.count)
+            names = _first_names(conversation.participants(people))
             uids = ",".join(map(str, conversation.uids))
             href = f"{message_url}{m.uid}/conversation/?folder={folder_url}&amp;also={uids}"
+        who = ", ".join(names)
+        sender = escape(to % {"recipients": who} if written else who)
+        if conversation.count > 1:
+            sender += _count_badge(conversation.count)
         badges = ""
         if listing.searching and folder != current:
             badges += f'<span class="badge folder-badge">{folder_html}</span>'

@@ -59,6 +59,7 @@ def message(request: HttpRequest, uid: int) -> HttpResponse:
         "m": opened,
         "uid": uid,
         "folder": folder,
+        "selection": f"{uid}:{folder}",  # what the toolbar's actions act on
         "flagged": raw.flagged,
         "body_url": f"{reverse('mailbox:body', args=[uid])}?{urlencode(body_query)}",
         "remote_url": f"{reverse('mailbox:message', args=[uid])}?{urlencode({**query, 'remote': '1'})}",
