@@ -234,3 +234,25 @@ def test_in_envoyes_a_conversation_row_names_whom_it_was_written_to(signed_in_cl
     rows = _rows(signed_in_client.get("/mail/", {"folder": "Sent"}).content.decode())
     assert len(rows) == 1
     assert re.search(r'<span class="sender" dir="auto">À : Claire <span class="thread-count"', rows[0])
+
+
+@pytest.mark.imap
+@pytest.mark.django_db
+def test_an_answer_alone_in_the_inbox_links_to_its_conversation_with_the_users_message(signed_in_client, put_mail,
+                                                                                      uids):
+    user = signed_in_client.mail_user
+    put_mail(user, [build(subject="Planning", sender=user.email, to="claire@example.fr",
+                          body="Voici le planning de décembre.", date=START,
+                          headers={"Message-ID": "<p1@example.test>"})],
+             folder="Sent", flags=("\\Seen",))
+    put_mail(user, [build(subject="Re: Planning", body="Merci, c’est noté.", date=START + timedelta(hours=1),
+                          headers={"In-Reply-To": "<p1@example.test>", "References": "<p1@example.test>"}),
+                    build(subject="Sans rapport")])
+    answer, unrelated = uids(user)
+    page = signed_in_client.get(f"/mail/{answer}/", {"folder": "INBOX"}).content.decode()
+    link = f'href="/mail/{answer}/conversation/?folder=INBOX">Afficher toute la conversation</a>'
+    assert link in page
+    assert "Afficher toute la conversation" not in signed_in_client.get(f"/mail/{unrelated}/",
+                                                                        {"folder": "INBOX"}).content.decode()
+    thread = signed_in_client.get(f"/mail/{answer}/conversation/", {"folder": "INBOX"}).content.decode()
+    assert thread.index("Voici le planning") < thread.index("Merci, c’est noté.")

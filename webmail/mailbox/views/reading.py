@@ -68,6 +68,9 @@ def message(request: HttpRequest, uid: int) -> HttpResponse:
         "reply": reply_links(folder, uid),
         "is_draft": any(f.name == folder and f.kind == "\\Drafts" for f in folders),
         "is_sent": any(f.name == folder and f.kind == "\\Sent" for f in folders),  # offers "Envoyer un correctif"
+        # An answer (to the user's own message in Envoyés, often): its conversation is one click away.
+        "conversation_url": f"{reverse('mailbox:conversation', args=[uid])}?{urlencode(query)}"
+        if opened.parsed.in_reply_to or opened.parsed.references else "",
     }
     response = render(request, "mailbox/message.html", context)
     prefetch.after(response, account, folder, around, salt, lambda other: image_url_for(salt, folder, other))
