@@ -256,3 +256,17 @@ def test_an_answer_alone_in_the_inbox_links_to_its_conversation_with_the_users_m
                                                                         {"folder": "INBOX"}).content.decode()
     thread = signed_in_client.get(f"/mail/{answer}/conversation/", {"folder": "INBOX"}).content.decode()
     assert thread.index("Voici le planning") < thread.index("Merci, c’est noté.")
+
+
+@pytest.mark.imap
+@pytest.mark.django_db
+def test_a_message_the_user_copied_to_themselves_shows_once(signed_in_client, put_mail, uids):
+    user = signed_in_client.mail_user
+    mine = build(subject="Compte rendu", sender=user.email, to="claire@example.fr", cc=user.email, date=START,
+                 body="Le compte rendu de la réunion.", headers={"Message-ID": "<cc@example.test>"})
+    put_mail(user, [mine], folder="Sent", flags=("\\Seen",))
+    put_mail(user, [mine, build(subject="Re: Compte rendu", date=START + timedelta(hours=1), body="Merci !",
+                                headers={"In-Reply-To": "<cc@example.test>", "References": "<cc@example.test>"})])
+    _copy, answer = uids(user)
+    thread = signed_in_client.get(f"/mail/{answer}/conversation/", {"folder": "INBOX"}).content.decode()
+    assert thread.count('<li class="thread-message') == 2 and 'folder-badge">Envoyés' not in thread

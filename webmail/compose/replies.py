@@ -1,6 +1,5 @@
 """Reply, reply-all and forward: who to, which subject, which threading headers, what quoted."""
 
-
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 

@@ -154,6 +154,9 @@ def gather(mailbox: Mailbox, folder: str, uid: int, sent: str | None, also: list
         if name == folder:
             uids = sorted({*uids, uid, *also[:MAX_GATHERED]})
         found += [(name, m) for m in mailbox.envelopes(name, uids)]
+    # A message the user sent to themselves (or Cc'd) is in both folders: shown once, from the folder.
+    kept = {m.message_id for name, m in found if name == folder and m.message_id}
+    found = [(name, m) for name, m in found if name == folder or m.message_id not in kept]
     found.sort(key=lambda pair: (pair[1].date.timestamp() if pair[1].date else 0, pair[0] != folder, pair[1].uid))
     return Gathered(tuple(found), anchor)
 
