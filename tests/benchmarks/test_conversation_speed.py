@@ -21,12 +21,12 @@ import pytest
 from imapclient import IMAPClient
 
 from tests.benchmarks.test_reading_speed import (  # noqa: F401
-    LIST_STATUS,
     PAGE_ITEMS,
     SIZES,
     _fill,
     _forget_shown_pages,
     _medians_ms,
+    list_status,
     production_rendering,
 )
 from webmail.imap.gateway import Envelope
@@ -90,9 +90,7 @@ def test_conversation_speed(signed_in_client, dovecot, imap, production_renderin
 
         def raw_with_folders(run=raw_page):
             run()
-            typ, _data = raw._imap._simple_command(*LIST_STATUS)
-            assert typ == "OK"
-            raw._imap.untagged_responses.clear()
+            list_status(raw)
 
         def view_list(on: bool, folder=folder):
             def run():

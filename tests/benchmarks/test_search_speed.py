@@ -12,11 +12,11 @@ import pytest
 from imapclient import IMAPClient
 
 from tests.benchmarks.test_reading_speed import (  # noqa: F401
-    LIST_STATUS,
     PAGE_ITEMS,
     SIZES,
     _fill,
     _medians_ms,
+    list_status,
     production_rendering,
 )
 from webmail.mailbox import search_query
@@ -61,10 +61,8 @@ def test_search_speed(signed_in_client, dovecot, imap, production_rendering, set
             # resolves in:…: the same two commands, through imaplib (imapclient has no LIST-STATUS).
             def raw_with_folders(run=raw_search):
                 run()
-                typ, _data = raw._imap._simple_command(*LIST_STATUS)
-                assert typ == "OK"
+                list_status(raw)
                 raw.list_folders()
-                raw._imap.untagged_responses.clear()
 
             def view(typed=typed, folder=folder):
                 response = signed_in_client.get("/mail/", {"q": f"{typed} in:{folder}"})
