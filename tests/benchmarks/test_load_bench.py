@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import logging
 import os
-import pwd
 import random
 import secrets
 import statistics
@@ -31,7 +30,7 @@ import psycopg
 import pytest
 
 from tests.benchmarks.mail import letter
-from tests.benchmarks.test_reading_speed import _message
+from tests.benchmarks.test_reading_speed import _message, write_maildir
 from webmail.demo.dovecot import free_port, wait_for_port
 
 pytestmark = [pytest.mark.imap]
@@ -45,19 +44,9 @@ POSTGRES = os.environ.get("TOPOLOGY_POSTGRES", "postgres://postgres@127.0.0.1:54
 
 
 def _fill_inbox(dovecot, email: str) -> None:
-    owner = pwd.getpwnam("dovecot")
-    cur = dovecot.root / "mail" / email / "cur"
-    cur.mkdir(parents=True, exist_ok=True)
-    for i in range(30):
-        data = letter(i) if i % 5 == 4 else _message(i)
-        path = cur / f"{1_700_000_000 + i}.M{i}P1.load,S={len(data)}:2,{'S' if i % 2 else ''}"
-        path.write_bytes(data)
-        os.chown(path, owner.pw_uid, owner.pw_gid)
-    settled = time.time() - 3600
-    for directory in (cur.parent, cur, cur.parent / "new", cur.parent / "tmp"):
-        directory.mkdir(exist_ok=True)
-        os.chown(directory, owner.pw_uid, owner.pw_gid)
-        os.utime(directory, (settled, settled))
+    """30 messages, every fifth a 60 KB newsletter, half of them read."""
+    write_maildir(dovecot, email, "INBOX",
+                  ((letter(i) if i % 5 == 4 else _message(i), bool(i % 2)) for i in range(30)))
 
 
 def _imap_connections(port: int) -> int:

@@ -26,6 +26,11 @@ import pytest
 from imapclient import IMAPClient
 
 from tests.benchmarks.mail import letter
+from tests.benchmarks.test_reading_speed import (  # noqa: F401 (a fixture)
+    _forget_shown_pages,
+    _medians_ms,
+    production_rendering,
+)
 from webmail.imap import gateway
 from webmail.mailbox import prefetch
 from webmail.mailbox.message_cache import cache
@@ -96,37 +101,7 @@ class DelayProxy:
         self.server.close()
 
 
-def _median_ms(*actions, runs: int = RUNS) -> list[float]:
-    """Median time of each action; the actions take turns so that a busy machine slows all alike."""
-    for action in actions:
-        action()
-    times: list[list[float]] = [[] for _ in actions]
-    for _ in range(runs):
-        for action, spent in zip(actions, times, strict=True):
-            start = time.perf_counter()
-            action()
-            spent.append(time.perf_counter() - start)
-    return [statistics.median(spent) * 1000 for spent in times]
-
-
-def _forget_shown_pages():
-    for idle in gateway.pool._idle.values():
-        for mailbox in idle:
-            mailbox._shown.clear()
-
-
-@pytest.fixture
-def production_rendering():
-    from django.template import Template
-    from django.test.utils import _TestState
-
-    instrumented = Template._render
-    Template._render = _TestState.saved_data.template_render
-    yield
-    Template._render = instrumented
-
-
-def test_open_next_and_distance(signed_in_client, imap, dovecot, mail_settings, production_rendering):
+def test_open_next_and_distance(signed_in_client, imap, dovecot, mail_settings, production_rendering):  # noqa: F811
     mail_settings.MAIL_TIMEOUT = 60  # a busy shared machine must not fail a benchmark
     user = signed_in_client.mail_user
     with imap(user) as mailbox:
@@ -176,8 +151,8 @@ def test_open_next_and_distance(signed_in_client, imap, dovecot, mail_settings, 
 
         mail_settings.PREFETCH_MESSAGES = 0  # nothing in the background while timing these
         view_list()
-        list_ms, raw_list_ms = _median_ms(view_list, raw_list)
-        first_ms, kept_ms, floor_ms, raw_open_ms = _median_ms(view_first_open, view_open, floor_open, raw_open)
+        list_ms, raw_list_ms = _medians_ms(view_list, raw_list, runs=RUNS)
+        first_ms, kept_ms, floor_ms, raw_open_ms = _medians_ms(view_first_open, view_open, floor_open, raw_open, runs=RUNS)
 
         # Open next: the message below the one just read, once the fetch ahead has settled.
         mail_settings.PREFETCH_MESSAGES = 3

@@ -49,16 +49,20 @@ def _message(i: int) -> bytes:
 
 
 def _fill(dovecot, user, folder: str, count: int, message=None) -> None:
-    """Write `count` messages (`message(i)`, else `_message(i)`) into the folder's maildir, as
-    Dovecot's own user."""
+    """Write `count` messages (`message(i)`, else `_message(i)`; two in three read) into the folder."""
     message = message or _message
+    write_maildir(dovecot, user.email, folder, ((message(i), bool(i % 3)) for i in range(count)))
+
+
+def write_maildir(dovecot, email: str, folder: str, messages) -> None:
+    """Write (bytes, seen) messages into a folder's maildir (INBOX is its root), as Dovecot's own
+    user: faster than APPEND by orders of magnitude for 100,000 messages."""
     owner = pwd.getpwnam("dovecot")
-    cur = dovecot.root / "mail" / user.email / f".{folder}" / "cur"
+    root = dovecot.root / "mail" / email
+    cur = (root if folder == "INBOX" else root / f".{folder}") / "cur"
     cur.mkdir(parents=True, exist_ok=True)
-    for i in range(count):
-        data = message(i)
-        flags = "S" if i % 3 else ""
-        path = cur / f"{1_700_000_000 + i}.M{i}P1.bench,S={len(data)}:2,{flags}"
+    for i, (data, seen) in enumerate(messages):
+        path = cur / f"{1_700_000_000 + i}.M{i}P1.bench,S={len(data)}:2,{'S' if seen else ''}"
         path.write_bytes(data)
         os.chown(path, owner.pw_uid, owner.pw_gid)
     # Dovecot rescans a maildir whose directory changed within the last seconds (mtime granularity);

@@ -11,24 +11,6 @@ from tests.mailbox.conftest import build
 pytestmark = [pytest.mark.browser, pytest.mark.imap, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def zoned_page(browser, live_server):
-    """A page whose browser says it lives in `zone` (the system's zone otherwise)."""
-    contexts = []
-
-    def open_in(zone: str):
-        context = browser.new_context(locale="fr-FR", timezone_id=zone, viewport={"width": 1280, "height": 800})
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.base_url = live_server.url
-        return page
-
-    yield open_in
-    for context in contexts:
-        context.close()
-
-
 def _sign_in(page, user) -> None:
     page.goto(page.base_url + "/compte/connexion/")
     page.get_by_label("Adresse e-mail").fill(user.email)
@@ -46,14 +28,14 @@ def test_the_files_button_meant_for_pages_without_javascript_is_not_shown(page, 
     expect(button).to_be_hidden()
 
 
-def test_the_browser_time_zone_button_shows_only_when_the_zones_differ(zoned_page, mail_user):
-    same = zoned_page("Europe/Paris")  # the saved zone by default
+def test_the_browser_time_zone_button_shows_only_when_the_zones_differ(open_page, mail_user):
+    same = open_page(timezone_id="Europe/Paris")  # the saved zone by default
     _sign_in(same, mail_user)
     same.goto(same.base_url + "/parametres/")
     expect(same.get_by_label("Fuseau horaire")).to_have_value("Europe/Paris")
     expect(same.get_by_role("button", name="Utiliser le fuseau horaire de mon navigateur", include_hidden=True)).to_be_hidden()
 
-    elsewhere = zoned_page("America/New_York")
+    elsewhere = open_page(timezone_id="America/New_York")
     _sign_in(elsewhere, mail_user)
     elsewhere.goto(elsewhere.base_url + "/parametres/")
     offer = elsewhere.get_by_role("button", name="Utiliser le fuseau horaire de mon navigateur (America/New_York)")

@@ -79,9 +79,7 @@ def signature_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                                markup=form.cleaned_data["markup"])
         messages.success(request, _("Signature saved."))
         return redirect("identities:list")
-    return _with_editor(render(request, "identities/rich_form.html", {
-        "form": form, "object": signature, "title": _("Signature"), "editor_i18n": editor_i18n(),
-        "delete_url": "identities:signature_delete"}, status=400 if form.errors else 200))
+    return _rich_form(request, form, signature, _("Signature"), "identities:signature_delete")
 
 
 @require_POST
@@ -100,9 +98,14 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
                               text=form.cleaned_data["text"], markup=form.cleaned_data["markup"])
         messages.success(request, _("Template saved."))
         return redirect("identities:list")
+    return _rich_form(request, form, template, _("Template"), "identities:template_delete")
+
+
+def _rich_form(request: HttpRequest, form, edited, title: str, delete_url: str) -> HttpResponse:
+    """The page editing a signature or a template in the rich editor (400 with the form's errors)."""
     return _with_editor(render(request, "identities/rich_form.html", {
-        "form": form, "object": template, "title": _("Template"), "editor_i18n": editor_i18n(),
-        "delete_url": "identities:template_delete"}, status=400 if form.errors else 200))
+        "form": form, "object": edited, "title": title, "editor_i18n": editor_i18n(),
+        "delete_url": delete_url}, status=400 if form.errors else 200))
 
 
 @require_POST
