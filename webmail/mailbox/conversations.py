@@ -151,8 +151,9 @@ def gather(mailbox: Mailbox, folder: str, uid: int, sent: str | None, also: list
             uids = sorted(mailbox.search(name, ["UID", window, *keys]))[-MAX_GATHERED:]
         elif keys:
             uids = sorted(mailbox.search_newest(name, SEARCH_WINDOW, keys))[-MAX_GATHERED:]
-        if name == folder:
-            uids = sorted({*uids, uid, *also[:MAX_GATHERED]})
+        if name == folder:  # the anchor is fetched already
+            uids = sorted({*uids, *also[:MAX_GATHERED]} - {uid})
+            found.append((name, anchor))
         found += [(name, m) for m in mailbox.envelopes(name, uids)]
     # A message the user sent to themselves (or Cc'd) is in both folders: shown once, from the folder.
     kept = {m.message_id for name, m in found if name == folder and m.message_id}
