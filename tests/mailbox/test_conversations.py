@@ -270,3 +270,18 @@ def test_a_message_the_user_copied_to_themselves_shows_once(signed_in_client, pu
     _copy, answer = uids(user)
     thread = signed_in_client.get(f"/mail/{answer}/conversation/", {"folder": "INBOX"}).content.decode()
     assert thread.count('<li class="thread-message') == 2 and 'folder-badge">Envoyés' not in thread
+
+
+@pytest.mark.imap
+@pytest.mark.django_db
+def test_a_conversation_opened_while_the_mail_server_is_down_says_so(signed_in_client, put_mail, uids, settings):
+    from webmail.demo.dovecot import free_port
+    from webmail.imap import gateway
+
+    _thread(signed_in_client.mail_user, put_mail)
+    newest = uids(signed_in_client.mail_user)[-1]
+    gateway.pool.clear()
+    settings.IMAP_PORT = free_port()
+    response = signed_in_client.get(f"/mail/{newest}/conversation/", {"folder": "INBOX"})
+    assert response.status_code == 503
+    assert "ne répond pas" in response.content.decode()
