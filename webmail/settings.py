@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "webmail.preferences.middleware.UserTimeZoneMiddleware",
     "webmail.preferences.middleware.UserLanguageMiddleware",
     "webmail.core.middleware.LoginRequiredMiddleware",
+    "webmail.core.middleware.ChangeStampMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

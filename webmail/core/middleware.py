@@ -5,6 +5,8 @@ Pages load only our own scripts, styles and images; mail bodies are shown in san
 whose documents get an even stricter policy of their own (see the mailbox app).
 """
 
+import time
+
 from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
 from django_htmx.http import HttpResponseClientRedirect
@@ -36,6 +38,25 @@ class ContentSecurityPolicyMiddleware:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         if settings.DEBUG:
             response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+# When the signed-in user last changed something (time.time()), kept in the session.
+CHANGED_AT = "changed_at"
+
+
+class ChangeStampMiddleware:
+    """Stamp the session on every POST by a signed-in user (a star, a move, a sent message...):
+    what this process remembers of a list page fetched before it is then out of date for them
+    (`reading.read_as_listed`). Stamped once the change is made, as the response leaves."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method == "POST" and request.user.is_authenticated:
+            request.session[CHANGED_AT] = time.time()
         return response
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import imaplib
+import logging
 import os
 import socket
 import ssl
@@ -34,6 +35,8 @@ from imapclient.response_parser import parse_response
 
 from webmail.imap.responses import parse_fetch
 from webmail.mailbox.parse import LIST_FIELDS, SUMMARY_FIELDS, message_ids_in, references_in, subject_and_date
+
+logger = logging.getLogger(__name__)
 
 SPECIAL_USES = ("\\Drafts", "\\Sent", "\\Archive", "\\Junk", "\\Trash")
 
@@ -286,6 +289,10 @@ class Mailbox:
         # Pages of the selected folder fetched since its SELECT, by sequence range (see `_page`).
         self._shown: dict[tuple[int, int], list[Envelope]] = {}
         self._just_checked = False  # a NOOP was sent on taking this connection from the pool
+        # Commands sent without waiting for their answer (`mark_seen_unanswered`), as (name, tag),
+        # and what to do again on a new connection should this one die before answering them.
+        self._unanswered: list[tuple[str, str]] = []
+        self._redo: list[Callable[[Mailbox], None]] = []
 
     @property
     def _client(self) -> IMAPClient:
@@ -315,6 +322,9 @@ class Mailbox:
         self._selected = self._selected_info = None
         self._shown.clear()
         self._just_checked = False
+        self._unanswered, redo, self._redo = [], self._redo, []
+        for command in redo:  # lost with the old connection: done again on this one
+            command(self)
 
     # Folders -------------------------------------------------------------------------------
     def folders(self) -> list[Folder]:
@@ -864,6 +874,50 @@ class Mailbox:
                 found.append(RawMessage(folder, uid, uidvalidity, frozenset(), values[b"BODY[]"], subject, date))
         return found
 
+    def mark_seen_unanswered(self, folder: str, uidvalidity: int, uid: int) -> bool:
+        """Mark a message read without waiting for the server's answer: for a message page shown
+        from what the process holds (`reading.read_for_page`), so that it costs no round trip.
+
+        The STORE (behind the NOOP a pooled connection owes) leaves now, before the page is
+        rendered; its answer is read when the connection is next taken from the pool, or by the
+        pool's reaper within a second (`settle`). Should the connection turn out dead then, the
+        STORE is sent again on a new one. Only when this connection has `folder` selected under
+        `uidvalidity` (else False, nothing sent); the last command of a request.
+        """
+        info = self._selected_info
+        if self._selected is None or self._selected[0] != folder or info is None:
+            return False
+        if int(info.get(b"UIDVALIDITY", 0)) != uidvalidity:
+            return False
+        imap = self._conn._imap
+        self._redo.append(lambda mailbox: mailbox.set_flag(folder, [uid], "\\Seen", True))
+        try:
+            if self._owes_noop:
+                self._owes_noop = False
+                self._unanswered.append(("NOOP", imap._command("NOOP")))
+            self._unanswered.append(("STORE", imap._command("UID", "STORE", str(uid), "+FLAGS.SILENT", r"(\Seen)")))
+        except (TimeoutError, OSError, imaplib.IMAP4.abort):
+            self._replace()  # dropped while pooled: the STORE is done on a new connection, waiting
+        return True
+
+    def settle(self) -> None:
+        """Read the answers to the commands sent without waiting (`mark_seen_unanswered`); if the
+        connection died before answering, they are done again on a new one (`_replace`)."""
+        if not self._unanswered:
+            return
+        imap = self._conn._imap
+        try:
+            for name, tag in self._unanswered:
+                typ, data = imap._command_complete(name, tag)
+                if typ != "OK":
+                    logger.warning("the server refused %s: %s", name, data)
+        except (TimeoutError, OSError, imaplib.IMAP4.abort):
+            self._replace()
+            return
+        except imaplib.IMAP4.error as exc:  # BAD: a server bug; a message left unread is no loss
+            logger.warning("the server refused a command sent without waiting: %s", exc)
+        self._unanswered, self._redo = [], []
+
     def shown_rows(self, folder: str) -> list[Envelope]:
         """The list rows this connection showed for `folder` since selecting it, newest first (no
         IMAP: what the reader just saw, to find the messages around the one being read)."""
@@ -1018,7 +1072,8 @@ class _Pool:
 
     def give_back(self, key: str, mailbox: Mailbox) -> None:
         mailbox.last_used = time.monotonic()
-        mailbox._reconnect = None  # the password goes with the request
+        if not mailbox._unanswered:
+            mailbox._reconnect = None  # the password goes with the request (or once `settle`d)
         with self._lock:
             self._unlend(key, mailbox)
             self._idle.setdefault(key, []).append(mailbox)
@@ -1059,17 +1114,44 @@ class _Pool:
             return self._open.get(key, 0) if key else sum(self._open.values())
 
     def reap(self) -> None:
-        """Close the connections idle for longer than IMAP_POOL_IDLE_SECONDS."""
-        now, stale = time.monotonic(), []
+        """Close the connections idle for longer than IMAP_POOL_IDLE_SECONDS; settle the idle ones
+        with commands unanswered (`Mailbox.settle`)."""
+        now, expired = time.monotonic(), []
         with self._lock:
+            unsettled = self._take_unsettled()
             for key, bucket in self._idle.items():
-                keep = [m for m in bucket if now - m.last_used < settings.IMAP_POOL_IDLE_SECONDS]
-                stale += [m for m in bucket if m not in keep]
-                self._open[key] -= len(bucket) - len(keep)
-                bucket[:] = keep
+                gone = [m for m in bucket if now - m.last_used >= settings.IMAP_POOL_IDLE_SECONDS]
+                bucket[:] = [m for m in bucket if m not in gone]
+                self._open[key] -= len(gone)
+                expired += gone
             self._lock.notify_all()
-        for mailbox in stale:
+        for mailbox in expired:
             mailbox.logout()
+        self._settle(unsettled)
+
+    def settle_idle(self) -> None:
+        """Settle the idle connections now (what the reaper does within a second; for tests)."""
+        with self._lock:
+            unsettled = self._take_unsettled()
+        self._settle(unsettled)
+
+    def _take_unsettled(self) -> list[tuple[str, Mailbox]]:
+        """The idle connections with commands unanswered, out of the idle lists (under the lock)."""
+        unsettled = [(key, m) for key, bucket in self._idle.items() for m in bucket if m._unanswered]
+        for key, mailbox in unsettled:
+            self._idle[key].remove(mailbox)
+        return unsettled
+
+    def _settle(self, unsettled: list[tuple[str, Mailbox]]) -> None:
+        for key, mailbox in unsettled:
+            try:
+                mailbox.settle()
+            except Exception:  # noqa: BLE001 - e.g. the server down when signing in again
+                logger.warning("a message could not be marked read: its connection was lost")
+                self.discard(key, None)
+                mailbox.close()
+                continue
+            self.give_back(key, mailbox)
 
     def _ensure_reaper(self) -> None:
         # One thread per process, started on first use (after gunicorn forked its workers).
@@ -1128,6 +1210,13 @@ def mailbox_for(email: str, password: str, *, wait: bool = True) -> Iterator[Mai
             pool.discard(key, None)
             raise
     mailbox._reconnect = lambda: _connect(email, password, config)
+    try:
+        mailbox.settle()
+    except BaseException as exc:
+        pool.discard(key, mailbox)
+        if isinstance(exc, OSError | IMAPClientError | imaplib.IMAP4.error):
+            raise _translate_errors(exc) from exc
+        raise
     try:
         yield mailbox
     except (OSError, IMAPClientError, imaplib.IMAP4.error) as exc:

@@ -38,6 +38,7 @@ class Listing:
     searching: bool = False
     searched_in: str | None = None  # the folder in:… named, when the search was limited to it
     notices: tuple[str, ...] = ()
+    uidvalidity: int = 0  # of the folder's page (search results span folders: 0)
 
     @property
     def pages(self) -> int:
@@ -49,7 +50,8 @@ def folder_listing(mailbox: Mailbox, folder: str, number: int) -> tuple[Listing,
     page, folders = mailbox.page_and_folders(folder, number, PER_PAGE)
     if number > page.pages:
         raise PageNotFound(number)
-    return Listing(folder, page.total, number, PER_PAGE, [Row(folder, m) for m in page.messages]), folders
+    rows = [Row(folder, m) for m in page.messages]
+    return Listing(folder, page.total, number, PER_PAGE, rows, uidvalidity=page.uidvalidity), folders
 
 
 @dataclass(frozen=True)

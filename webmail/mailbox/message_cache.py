@@ -17,6 +17,10 @@ Bounded: `MESSAGE_CACHE_MB` for the process, an eighth of that and at most
 Dropped on sign-out in the process that serves it (`drop_account`); the other web processes
 keep theirs until they expire, unreachable meanwhile since the session that could ask for it is
 gone. A folder seen with another UIDVALIDITY drops the folder's entries (`note_uidvalidity`).
+
+Beside the messages, the last list page each account was shown (`Listed`): the flags of its rows
+and the folder counts, as the server reported them for that page. A message page opened from it
+soon after shows those (`reading.read_as_listed`) instead of asking again; one per account.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +41,9 @@ ACCOUNT_MESSAGES = 64
 # The body frame is served from the cache without asking the server only this long after the
 # message page was shown from the same entry (the frame is requested right after the page).
 FRAME_SECONDS = 30
+# A message page takes its flags from the list page the reader saw at most this long after that
+# page fetched them (and never across a change the reader made since: `reading.read_as_listed`).
+LISTED_SECONDS = 60
 
 
 @dataclass
@@ -57,6 +64,26 @@ class Entry:
     renders: dict[tuple, Any] = field(default_factory=dict)
 
 
+@dataclass
+class Listed:
+    """A list page as the server reported it at `at` (time.time(), comparable across processes):
+    the flags of its rows and the folder list with its counts."""
+
+    folder: str
+    uidvalidity: int
+    flags: dict[int, frozenset[str]]
+    folders: list  # gateway.Folder
+    at: float
+
+    def seen(self, uid: int) -> None:
+        """The message was marked read since: its flags and its folder's unread count say so."""
+        if "\\Seen" in self.flags[uid]:
+            return
+        self.flags[uid] = self.flags[uid] | {"\\Seen"}
+        self.folders = [replace(f, unseen=max(0, f.unseen - 1)) if f.name == self.folder else f
+                        for f in self.folders]
+
+
 def _size_of(value) -> int:
     if isinstance(value, bytes | str):
         return len(value)
@@ -70,6 +97,7 @@ class MessageCache:
         self._bytes = 0
         self._accounts: dict[str, list[int]] = {}  # account → [entries, bytes]
         self._uidvalidity: dict[tuple[str, str], int] = {}  # (account, folder) → last seen
+        self._listed: dict[str, Listed] = {}  # account → the last list page it was shown
         self._lock = threading.Lock()
 
     # Limits, read each time so that a deployment (or a test) can change them.
@@ -134,6 +162,21 @@ class MessageCache:
                         self._evict(entry.account, self.max_bytes() // 8)
         return found
 
+    def note_listed(self, account: str, listed: Listed) -> None:
+        with self._lock:
+            self._listed[account] = listed
+
+    def listed(self, account: str, folder: str, uid: int, not_before: float) -> Listed | None:
+        """The list page that showed `uid` in `folder`, if fetched after `not_before` and at most
+        LISTED_SECONDS ago."""
+        with self._lock:
+            listed = self._listed.get(account)
+        if listed is None or listed.folder != folder or uid not in listed.flags:
+            return None
+        if listed.at <= not_before or time.time() - listed.at > LISTED_SECONDS:
+            return None
+        return listed
+
     def note_uidvalidity(self, account: str, folder: str, uidvalidity: int) -> None:
         """The server gave the folder this UIDVALIDITY: entries under another one are worthless."""
         with self._lock:
@@ -149,6 +192,7 @@ class MessageCache:
                 self._remove(key)
             for known in [k for k in self._uidvalidity if k[0] == account]:
                 del self._uidvalidity[known]
+            self._listed.pop(account, None)
 
     def purge_expired(self) -> None:
         now = time.monotonic()
@@ -157,6 +201,12 @@ class MessageCache:
                 self._remove(key)
 
     def clear(self) -> None:
+        with self._lock:
+            self._listed.clear()
+        self.forget_messages()
+
+    def forget_messages(self) -> None:
+        """Drop every kept message, not the list pages (benchmarks: a message opened for the first time)."""
         with self._lock:
             self._entries.clear()
             self._accounts.clear()

@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from webmail.imap.gateway import Mailbox, RawMessage
-from webmail.mailbox.message_cache import Entry, cache, new_entry
+from webmail.mailbox.message_cache import Entry, Listed, cache, new_entry
 from webmail.mailbox.parse import Attachment, ParsedMessage, parse_message
 from webmail.mailbox.plaintext import QUOTE_SUMMARY, text_to_html
 from webmail.mailbox.sanitize import sanitize_html
@@ -90,6 +90,42 @@ def read(mailbox: Mailbox, account: str, folder: str, uid: int, *, mark_seen: bo
         entry = cache.put(new_entry(account, folder, raw.uidvalidity, uid, raw.raw, raw.subject, raw.date,
                                     parse_message(raw.raw)))
     return entry, replace(raw, raw=entry.raw, subject=entry.subject, date=entry.date), folders
+
+
+def note_listed(account: str, folder: str, uidvalidity: int, rows, folders) -> None:
+    """What a list page just showed (its rows' flags, the folder counts), for `read_as_listed`."""
+    flags = {e.uid: _flags_of(e) for e in rows}
+    cache.note_listed(account, Listed(folder, uidvalidity, flags, list(folders), time.time()))
+
+
+def _flags_of(row) -> frozenset[str]:
+    named = (("\\Seen", row.seen), ("\\Flagged", row.flagged), ("\\Answered", row.answered))
+    return frozenset(flag for flag, on in named if on)
+
+
+def read_for_page(mailbox: Mailbox, account: str, folder: str, uid: int, changed_at: float):
+    """`read` for the message page, marking the message read; without an IMAP round trip when
+    the reader opens it from the list page just shown and this process holds it.
+
+    Then the page shows the flags and folder counts that list page fetched: what the reader saw a
+    moment ago, no older than LISTED_SECONDS, never from before a change the reader made since
+    (`changed_at`, stamped on the session by every POST). Marking it read is sent without waiting
+    for the answer (`Mailbox.mark_seen_unanswered`). A message not held is fetched in one round
+    trip, without the folder counts the list page already has.
+    """
+    listed = cache.listed(account, folder, uid, not_before=changed_at)
+    entry = cache.get(account, folder, listed.uidvalidity, uid) if listed else None
+    if entry is not None and ("\\Seen" in listed.flags[uid]
+                              or mailbox.mark_seen_unanswered(folder, listed.uidvalidity, uid)):
+        listed.seen(uid)
+        raw = RawMessage(folder, uid, listed.uidvalidity, listed.flags[uid], entry.raw, entry.subject, entry.date)
+        return entry, raw, listed.folders
+    entry, raw, found = read(mailbox, account, folder, uid, mark_seen=True, with_folders=listed is None)
+    if listed is None:
+        return entry, raw, found
+    if raw is not None:
+        listed.seen(uid)
+    return entry, raw, listed.folders
 
 
 def _sanitized(entry: Entry, allow: bool, image_salt: str, cid_url: Callable[[str], str | None]):

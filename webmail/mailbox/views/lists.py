@@ -14,10 +14,10 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget, trigger_client_event
 
-from webmail.accounts.mail import open_mailbox
+from webmail.accounts.mail import cache_key, open_mailbox
 from webmail.core.redirects import safe_next
 from webmail.imap.gateway import MailServerError
-from webmail.mailbox import actions, conversations, prefetch
+from webmail.mailbox import actions, conversations, prefetch, reading
 from webmail.mailbox.folders import label_for, present
 from webmail.mailbox.forms import SearchForm, is_search
 from webmail.mailbox.listing import PageNotFound, folder_listing, search_listing
@@ -52,6 +52,8 @@ def _list_context(request: HttpRequest, query: QueryDict) -> dict:
             else:
                 listing, found = folder_listing(mailbox, name, number)
                 folders = present(found)
+                reading.note_listed(cache_key(request.user.mail_account), name, listing.uidvalidity,
+                                    [row.message for row in listing.rows], found)
         except PageNotFound:
             raise BadRequest(_("This page does not exist."), status=404) from None
     base = query.copy()

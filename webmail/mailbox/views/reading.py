@@ -15,6 +15,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from webmail.accounts.mail import cache_key, open_mailbox
+from webmail.core.middleware import CHANGED_AT
 from webmail.mailbox import conversations, message_cache, prefetch, preview, reading
 from webmail.mailbox.folders import label_for, present
 from webmail.mailbox.models import TrustedSender
@@ -41,8 +42,9 @@ def message(request: HttpRequest, uid: int) -> HttpResponse:
     uid = uid_param(uid)
     remote = request.GET.get("remote") == "1"
     account = request.user.mail_account
+    key = cache_key(account)
     with open_mailbox(account) as mailbox:
-        entry, raw, found = reading.read(mailbox, cache_key(account), folder, uid, mark_seen=True, with_folders=True)
+        entry, raw, found = reading.read_for_page(mailbox, key, folder, uid, request.session.get(CHANGED_AT, 0.0))
         around = prefetch.around(mailbox.shown_rows(folder), uid)
     folders = present(found)
     if raw is None:
