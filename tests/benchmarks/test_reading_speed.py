@@ -84,6 +84,11 @@ def list_status(client) -> None:
 
 def _medians_ms(*actions, runs: int = RUNS) -> list[float]:
     """Median time of each action; the actions take turns so that a busy machine slows all alike."""
+    return [statistics.median(spent) for spent in _rounds_ms(*actions, runs=runs)]
+
+
+def _rounds_ms(*actions, runs: int = RUNS) -> list[list[float]]:
+    """Each action's time in each round (ms); in a round the actions run one after the other."""
     for action in actions:
         action()  # warm up (indexes, caches, pooled connection)
     times: list[list[float]] = [[] for _ in actions]
@@ -91,8 +96,8 @@ def _medians_ms(*actions, runs: int = RUNS) -> list[float]:
         for action, spent in zip(actions, times, strict=True):
             start = time.perf_counter()
             action()
-            spent.append(time.perf_counter() - start)
-    return [statistics.median(spent) * 1000 for spent in times]
+            spent.append((time.perf_counter() - start) * 1000)
+    return times
 
 
 @pytest.fixture

@@ -167,6 +167,9 @@ def test_opening_a_message_and_going_back_do_not_reload_the_page(page, mail_user
     expect(page).to_have_url(re.compile(r"/mail/\d+/"))
     expect(page.locator(".reading")).to_contain_text("Texte de Deuxième")
     expect(inbox).to_contain_text("1")  # the sidebar came with the message: one unread left
+    # Only the title, #main and the folder list were sent (`_main_only.html`); the rest stays.
+    expect(page).to_have_title(re.compile(r"Deuxième · Webmail$"))
+    expect(page.get_by_role("search")).to_be_visible()
 
     page.keyboard.press("u")
     expect(page.get_by_role("heading", level=1, name="Boîte de réception")).to_be_focused()

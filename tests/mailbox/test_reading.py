@@ -190,3 +190,21 @@ def test_mail_read_from_the_server_never_reaches_the_logs(signed_in_client, put_
     assert caplog.records  # DEBUG logging was on
     assert secret not in caplog.text
     assert user.password not in caplog.text
+
+
+def test_a_row_clicked_in_the_list_gets_only_what_htmx_swaps(signed_in_client, put_mail, uids):
+    """A boosted link into #main (the list's rows) takes the title, #main and the folder list from
+    the answer (hx-select, hx-select-oob): only those are rendered. A full load gets the page."""
+    put_mail(signed_in_client.mail_user, [build(subject="Réunion du comité — jeudi")])
+    [uid] = uids(signed_in_client.mail_user)
+    boosted = {"HTTP_HX_REQUEST": "true", "HTTP_HX_BOOSTED": "true", "HTTP_HX_TARGET": "main"}
+    page = signed_in_client.get(f"/mail/{uid}/", {"folder": "INBOX"}, **boosted).content.decode()
+    assert "<title>Réunion du comité — jeudi · Webmail</title>" in page
+    assert '<main id="main"' in page and 'id="folder-nav"' in page and 'id="message-subject"' in page
+    assert "topbar" not in page and "<script" not in page
+    full = signed_in_client.get(f"/mail/{uid}/", {"folder": "INBOX"}).content.decode()
+    assert "topbar" in full and "<script" in full and 'id="message-subject"' in full
+    # Back in history, htmx asks for the whole page again.
+    restored = signed_in_client.get(f"/mail/{uid}/", {"folder": "INBOX"}, **boosted,
+                                    HTTP_HX_HISTORY_RESTORE_REQUEST="true").content.decode()
+    assert "topbar" in restored

@@ -25,6 +25,15 @@ def refuse(request: HttpRequest, message: str, status: int = 400) -> HttpRespons
     return render(request, template, {"message": message}, status=status)
 
 
+def page_base(request: HttpRequest) -> str:
+    """The template a mailbox page extends: all of base.html, or for a boosted link into #main (a
+    row of the message list) only what htmx takes from the answer (`_main_only.html`)."""
+    htmx = request.htmx
+    if htmx and htmx.boosted and htmx.target == "main" and not htmx.history_restore_request:
+        return "_main_only.html"
+    return "base.html"
+
+
 def folder_param(value: str | None) -> str:
     name = value or "INBOX"
     if len(name) > MAX_FOLDER_NAME or any(ord(c) < 32 or ord(c) == 127 for c in name):

@@ -20,7 +20,14 @@ from webmail.mailbox import conversations, message_cache, prefetch, preview, rea
 from webmail.mailbox.folders import label_for, present
 from webmail.mailbox.models import TrustedSender
 from webmail.mailbox.parse import find_by_content_id, get_part, part_charset
-from webmail.mailbox.views.common import BadRequest, folder_param, handles_bad_input, refuse, uid_param
+from webmail.mailbox.views.common import (
+    BadRequest,
+    folder_param,
+    handles_bad_input,
+    page_base,
+    refuse,
+    uid_param,
+)
 
 IMAGE_SALT = "mailbox.inline-image"
 IMAGE_MAX_AGE = 12 * 3600
@@ -54,6 +61,7 @@ def message(request: HttpRequest, uid: int) -> HttpResponse:
     query = {"folder": folder}
     body_query = {**query, "remote": "1"} if remote else query
     context = {
+        "base": page_base(request),
         "folders": folders,
         "current": folder,
         "folder_label": label_for(folder, folders),
@@ -286,6 +294,7 @@ def conversation(request: HttpRequest, uid: int) -> HttpResponse:
         for name, m in gathered.messages
     ]
     context = {
+        "base": page_base(request),
         "folders": folders,
         "current": folder,
         "folder": folder,
