@@ -3,7 +3,7 @@
 
 A message's bytes never change for a UID while the folder keeps its UIDVALIDITY (RFC 3501
 §2.3.1.1), so what was made of them (the parse, the sanitised HTML) can be kept. Flags can
-change at any moment: they are never kept here, every page fetches them.
+change at any moment: they are never kept with a message.
 
 Where it lives: in the memory of the web process that fetched the message (a plain dictionary
 behind a lock). Never written to disk or Redis, never sent to another process, so mail is not

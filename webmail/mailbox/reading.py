@@ -3,7 +3,8 @@
 Parsing (parse.py), HTML sanitising (sanitize.py) and plain-text rendering (plaintext.py) are
 plain modules; this one puts them together and decides what is remote, inline or attached. What
 it makes of a message is kept in this process (`message_cache`): fetched, parsed and sanitised
-once per (account, folder, UIDVALIDITY, UID); the page's flags are always fetched afresh.
+once per (account, folder, UIDVALIDITY, UID); never its flags: a page shows those of its own
+FETCH, or of the list page it was opened from (`read_for_page`).
 """
 
 from __future__ import annotations
