@@ -1,5 +1,5 @@
 """Opening a message from the list page just shown, when the process holds it (fetched ahead, or
-opened before): no IMAP round trip (webmail/mailbox/reading.py `read_as_listed`). The page shows
+opened before): no IMAP round trip (webmail/mailbox/reading.py `read_for_page`). The page shows
 the flags and counts of that list page, never from before a change the reader made since; marking
 it read is sent without waiting, and done again if the connection turns out dead."""
 

@@ -48,7 +48,7 @@ CHANGED_AT = "changed_at"
 class ChangeStampMiddleware:
     """Stamp the session on every POST by a signed-in user (a star, a move, a sent message...):
     what this process remembers of a list page fetched before it is then out of date for them
-    (`reading.read_as_listed`). Stamped once the change is made, as the response leaves."""
+    (`reading.read_for_page`). Stamped once the change is made, as the response leaves."""
 
     def __init__(self, get_response):
         self.get_response = get_response

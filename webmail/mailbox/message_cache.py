@@ -20,7 +20,7 @@ gone. A folder seen with another UIDVALIDITY drops the folder's entries (`note_u
 
 Beside the messages, the last list page each account was shown (`Listed`): the flags of its rows
 and the folder counts, as the server reported them for that page. A message page opened from it
-soon after shows those (`reading.read_as_listed`) instead of asking again; one per account.
+soon after shows those (`reading.read_for_page`) instead of asking again; one per account.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ ACCOUNT_MESSAGES = 64
 # message page was shown from the same entry (the frame is requested right after the page).
 FRAME_SECONDS = 30
 # A message page takes its flags from the list page the reader saw at most this long after that
-# page fetched them (and never across a change the reader made since: `reading.read_as_listed`).
+# page fetched them (and never across a change the reader made since: `reading.read_for_page`).
 LISTED_SECONDS = 60
 
 

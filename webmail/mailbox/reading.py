@@ -94,7 +94,7 @@ def read(mailbox: Mailbox, account: str, folder: str, uid: int, *, mark_seen: bo
 
 
 def note_listed(account: str, folder: str, uidvalidity: int, rows, folders) -> None:
-    """What a list page just showed (its rows' flags, the folder counts), for `read_as_listed`."""
+    """What a list page just showed (its rows' flags, the folder counts), for `read_for_page`."""
     flags = {e.uid: _flags_of(e) for e in rows}
     cache.note_listed(account, Listed(folder, uidvalidity, flags, list(folders), time.time()))
 
