@@ -159,3 +159,12 @@ def test_the_flags_kept_of_a_row_are_the_ones_it_shows():
     answered = gateway.Envelope(2, "", "", "", (), None, False, False, True, False, "", 10)
     assert reading._flags_of(read_and_starred) == {"\\Seen", "\\Flagged"}
     assert reading._flags_of(answered) == {"\\Answered"}
+
+
+def test_a_message_deleted_elsewhere_since_the_list_is_said_gone(signed_in_client, held, imap, round_trips):
+    user = signed_in_client.mail_user
+    with imap(user) as mailbox:  # another mail client deletes the fourth (not fetched ahead)
+        mailbox.delete_permanently("INBOX", [held[3]])
+    response = signed_in_client.get(f"/mail/{held[3]}/", {"folder": "INBOX"})
+    assert response.status_code == 404 and len(round_trips) == 1
+    assert "Ce message n’existe plus" in response.content.decode()
