@@ -138,6 +138,14 @@
   const labelFor = label.getAttribute("for");
   label.addEventListener("click", function () { if (editor) editor.focus(); });
 
+  function textAsHtml(text) {
+    return text.split("\n").map(function (line) {
+      const div = document.createElement("div");
+      div.textContent = line;
+      return line ? div.outerHTML : "<div><br></div>";
+    }).join("");
+  }
+
   function startRich() {
     area = document.createElement("div");
     area.className = "editor-area";
@@ -194,11 +202,7 @@
       if (!window.confirm(i18n.confirm_plain)) return;
       stopRich();
     } else {
-      htmlInput.value = textarea.value.split("\n").map(function (line) {
-        const div = document.createElement("div");
-        div.textContent = line;
-        return line ? div.outerHTML : "<div><br></div>";
-      }).join("");
+      htmlInput.value = textAsHtml(textarea.value);
       startRich();
     }
     sync();
@@ -216,8 +220,16 @@
   }
   if (signature) signature.addEventListener("change", function () { showSignature(); sync(); });
 
-  if (field.hasAttribute("data-rich") && window.Squire && window.DOMPurify) startRich();
-  else { format.value = "plain"; switchButton.textContent = i18n.to_rich; }
+  if (field.hasAttribute("data-rich") && window.Squire && window.DOMPurify) {
+    // On a slow connection the page shows the plain field before this file arrives: what was
+    // typed there goes into the editor, and so does the caret.
+    const typing = document.activeElement === textarea;
+    const typedEarly = textarea.value !== textarea.defaultValue;
+    if (typedEarly) htmlInput.value = textAsHtml(textarea.value);
+    startRich();
+    if (typing) { editor.focus(); editor.moveCursorToEnd(); }
+    if (typedEarly) sync();
+  } else { format.value = "plain"; switchButton.textContent = i18n.to_rich; }
 
   // Ctrl/Cmd+Enter sends, through the same checks as the Envoyer button.
   form.addEventListener("keydown", function (event) {

@@ -160,6 +160,8 @@ def test_read_a_message_on_the_phone(phone, mail_user, imap, screenshot):
 
 def _write(page, to: str, subject: str, body: str) -> None:
     page.get_by_role("link", name="Nouveau message").tap()
+    # The message field becomes the rich editor once editor.js runs: type into that one.
+    expect(page.get_by_role("toolbar", name="Mise en forme")).to_be_visible()
     page.get_by_label("À", exact=True).fill(to)
     page.get_by_label("Objet").fill(subject)
     page.get_by_role("textbox", name="Message", exact=True).fill(body)

@@ -23,7 +23,7 @@ def answer_name(page, name: str) -> None:
     page.goto(page.base_url + "/ecrire/")
     page.get_by_label("Votre nom, tel que vos correspondants le verront").fill(name)
     page.get_by_role("button", name="Enregistrer mon nom").click()
-    expect(page.get_by_role("textbox", name="Message", exact=True)).to_be_visible()
+    expect(page.get_by_role("toolbar", name="Mise en forme")).to_be_visible()  # the editor has started
 
 
 def editor(page):
@@ -432,3 +432,28 @@ def test_ctrl_k_makes_a_link_of_the_selected_words(page, sign_in, mail_user, mak
     page.keyboard.press("Control+k")
     expect(box.locator("a")).to_have_attribute("href", "https://atelier.example/devis")
     expect(box.locator("a")).to_have_text("Voir le devis signé")
+
+
+def test_what_was_typed_before_the_editor_arrived_is_kept(page, sign_in, mail_user):
+    """On a slow connection the page shows the plain field before editor.js arrives; a person
+    who starts typing there keeps their words, and their caret, when the editor takes over."""
+    sign_in(mail_user)
+    answer_name(page, "Alice Martin")
+    held = []
+    page.route("**/editor*.js", lambda route: held.append(route))  # on the wire until let go below
+    page.goto(page.base_url + "/ecrire/", wait_until="commit")
+    page.locator("textarea#id_body").fill("Bonjour Bob,\n\nle devis est signé")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    page.unroute("**/editor*.js")
+    expect(page.get_by_role("toolbar", name="Mise en forme")).to_be_visible()
+    expect(editor(page)).to_have_text(re.compile(r"Bonjour Bob,\s*le devis est signé"))
+    page.keyboard.type(" ce matin.")
+    expect(editor(page)).to_have_text(re.compile(r"le devis est signé ce matin\.$"))
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    expect(page.get_by_text("Brouillon enregistré.")).to_be_visible()
+    page.reload()
+    expect(editor(page)).to_have_text(re.compile(r"Bonjour Bob,\s*le devis est signé ce matin\.$"))
