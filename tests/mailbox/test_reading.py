@@ -90,6 +90,36 @@ def test_show_images_once_and_always_for_this_sender(signed_in_client, put_mail,
     assert "Images distantes bloquées" not in _open(signed_in_client, uid).content.decode()
 
 
+def test_the_frame_shows_remote_images_as_the_page_just_shown_said(signed_in_client, put_mail, uids, monkeypatch):
+    """The page's "remote images" bar and the frame under it agree, even when the sender's trust is
+    withdrawn elsewhere (another device) between the two; the next page asks again."""
+    from django.contrib.auth import get_user_model
+
+    from webmail.mailbox.models import TrustedSender
+
+    user = signed_in_client.mail_user
+    owner = get_user_model().objects.get(username=user.email.lower())
+    put_mail(user, [build(html='<p>Promo<img src="https://images.example/a.png"></p>', sender="shop@example.com")])
+    [uid] = uids(user)
+    TrustedSender.trust(owner, "shop@example.com")
+    page = _open(signed_in_client, uid).content.decode()
+    assert "Images distantes bloquées" not in page
+    TrustedSender.objects.filter(user=owner).delete()
+    src = re.search(r'<iframe[^>]* src="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "https://images.example/a.png" in signed_in_client.get(src).content.decode()
+
+    page = _open(signed_in_client, uid).content.decode()
+    assert "Images distantes bloquées" in page
+    src = re.search(r'<iframe[^>]* src="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert "images.example" not in signed_in_client.get(src).content.decode()
+
+    # A frame asked for long after its page (a reload of the frame alone) asks the database.
+    TrustedSender.trust(owner, "shop@example.com")
+    for module in ("webmail.mailbox.message_cache", "webmail.mailbox.reading"):
+        monkeypatch.setattr(f"{module}.FRAME_SECONDS", -1)
+    assert "https://images.example/a.png" in signed_in_client.get(src).content.decode()
+
+
 def test_cid_images_are_served_from_the_message(signed_in_client, put_mail, uids):
     user = signed_in_client.mail_user
     message = EmailMessage()

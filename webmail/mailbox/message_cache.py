@@ -59,6 +59,9 @@ class Entry:
     expires: float
     size: int = 0
     shown_at: float = 0.0  # when the message page last used this entry
+    # image salt (one per session) → (time.monotonic(), whether that page trusted the sender):
+    # the body frame that follows shows remote images as the page's bar said it would.
+    trust_shown: dict[str, tuple[float, bool]] = field(default_factory=dict)
     # What was made of the message, by what it depends on: ("html", allow_remote, image_salt)
     # → SanitizedHtml, ("frame-text",) → HTML of the plain text, ("text", language) → the pane's.
     renders: dict[tuple, Any] = field(default_factory=dict)

@@ -50,6 +50,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import quote, unquote
 
+from webmail.core.shallow import on_shallow_stack
+
 __all__ = [
     "Address",
     "Attachment",
@@ -1198,8 +1200,11 @@ def _parse_bytes(raw: bytes):
 
 
 def parse_message(raw: bytes) -> ParsedMessage:
-    """Parse a raw message for display.  Never raises."""
-    raw = _as_bytes(raw)
+    """Parse a raw message for display (on a shallow stack: `on_shallow_stack`).  Never raises."""
+    return on_shallow_stack(_parse_or_fallback, _as_bytes(raw))
+
+
+def _parse_or_fallback(raw: bytes) -> ParsedMessage:
     try:
         return _parse(raw)
     except Exception as exc:  # RecursionError on absurd nesting, parser bugs

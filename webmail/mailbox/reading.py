@@ -18,7 +18,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from webmail.imap.gateway import Mailbox, RawMessage
-from webmail.mailbox.message_cache import Entry, Listed, cache, new_entry
+from webmail.mailbox.message_cache import FRAME_SECONDS, Entry, Listed, cache, new_entry
 from webmail.mailbox.parse import Attachment, ParsedMessage, parse_message
 from webmail.mailbox.plaintext import QUOTE_SUMMARY, text_to_html
 from webmail.mailbox.sanitize import sanitize_html
@@ -143,6 +143,7 @@ def open_message(entry: Entry, raw: RawMessage, remote: bool, is_trusted: Callab
     parsed = entry.parsed
     entry.shown_at = time.monotonic()
     trusted = is_trusted(sender_of(parsed))
+    entry.trust_shown[image_salt] = (entry.shown_at, trusted)
     allow = remote or trusted
     if parsed.html:
         blocked = _sanitized(entry, allow, image_salt, cid_url).blocked_remote
@@ -165,11 +166,21 @@ def render_body(entry: Entry, remote: bool, is_trusted: Callable[[str], bool], i
                 cid_url: Callable[[str], str | None]) -> tuple[str, bool]:
     """(sanitised HTML for the sandboxed frame, whether remote content is allowed in it)."""
     parsed = entry.parsed
-    allow = remote or is_trusted(sender_of(parsed))
+    allow = remote or _trusted_as_shown(entry, image_salt, is_trusted)
     if parsed.html:
         return _sanitized(entry, allow, image_salt, cid_url).html, allow
     return cache.render(entry, ("frame-text",),
                         lambda: f'<div class="plain">{text_to_html(parsed.text or "")}</div>'), allow
+
+
+def _trusted_as_shown(entry: Entry, image_salt: str, is_trusted: Callable[[str], bool]) -> bool:
+    """Whether the sender is trusted, as the message page just shown to this session decided (the
+    frame then agrees with the page's "remote images" bar, and asks the database nothing); asked
+    afresh when that page is older than FRAME_SECONDS."""
+    shown_at, trusted = entry.trust_shown.get(image_salt, (0.0, False))
+    if time.monotonic() - shown_at <= FRAME_SECONDS:
+        return trusted
+    return is_trusted(sender_of(entry.parsed))
 
 
 def warm(entry: Entry, image_salt: str, cid_url: Callable[[str], str | None]) -> None:

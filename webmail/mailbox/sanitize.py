@@ -68,6 +68,8 @@ from bleach import html5lib_shim
 from bleach.css_sanitizer import CSSSanitizer
 from bleach.sanitizer import BleachSanitizerFilter, Cleaner
 
+from webmail.core.shallow import on_shallow_stack
+
 __all__ = ["SanitizedHtml", "sanitize_html", "ALLOWED_TAGS", "ALLOWED_ATTRIBUTES"]
 
 
@@ -597,6 +599,10 @@ def _cleaner() -> MailCleaner:
     return cleaner
 
 
+def _clean(html: str, policy: _Policy) -> str:
+    return _cleaner().clean_mail(html, policy)
+
+
 def sanitize_html(
     html: str,
     *,
@@ -608,8 +614,8 @@ def sanitize_html(
     ``allow_remote``: keep http(s) ``<img src>`` (CSS url() is still removed).
     ``cid_url``: maps a Content-ID (without "cid:" and angle brackets) to the
     URL serving that inline part; when missing or returning None, the
-    ``src`` is dropped.
+    ``src`` is dropped. Runs on a shallow stack (`on_shallow_stack`).
     """
     policy = _Policy(allow_remote=allow_remote, cid_url=cid_url)
-    cleaned = _cleaner().clean_mail(html or "", policy)
+    cleaned = on_shallow_stack(_clean, html or "", policy)
     return SanitizedHtml(html=cleaned, blocked_remote=policy.remote_seen and not allow_remote)

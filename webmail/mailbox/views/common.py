@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from webmail.core.shallow import on_shallow_stack
+
 MAX_FOLDER_NAME = 1000
 MAX_PAGE = 100_000
 
@@ -25,13 +27,17 @@ def refuse(request: HttpRequest, message: str, status: int = 400) -> HttpRespons
     return render(request, template, {"message": message}, status=status)
 
 
-def page_base(request: HttpRequest) -> str:
-    """The template a mailbox page extends: all of base.html, or for a boosted link into #main (a
-    row of the message list) only what htmx takes from the answer (`_main_only.html`)."""
+def render_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    """A reading page, whose template extends `base`: all of base.html, or for a boosted link into
+    #main (a row of the message list) only what htmx takes from the answer (`_main_only.html`).
+
+    That one renders on a shallow stack (`on_shallow_stack`): once the message is held, its
+    template is most of what a click costs, and it queries nothing (base.html does: the outbox
+    toasts)."""
     htmx = request.htmx
     if htmx and htmx.boosted and htmx.target == "main" and not htmx.history_restore_request:
-        return "_main_only.html"
-    return "base.html"
+        return on_shallow_stack(render, request, template, {**context, "base": "_main_only.html"})
+    return render(request, template, {**context, "base": "base.html"})
 
 
 def folder_param(value: str | None) -> str:

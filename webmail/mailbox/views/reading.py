@@ -24,8 +24,8 @@ from webmail.mailbox.views.common import (
     BadRequest,
     folder_param,
     handles_bad_input,
-    page_base,
     refuse,
+    render_page,
     uid_param,
 )
 
@@ -61,7 +61,6 @@ def message(request: HttpRequest, uid: int) -> HttpResponse:
     query = {"folder": folder}
     body_query = {**query, "remote": "1"} if remote else query
     context = {
-        "base": page_base(request),
         "folders": folders,
         "current": folder,
         "folder_label": label_for(folder, folders),
@@ -82,7 +81,7 @@ def message(request: HttpRequest, uid: int) -> HttpResponse:
         "conversation_url": f"{reverse('mailbox:conversation', args=[uid])}?{urlencode(query)}"
         if opened.parsed.in_reply_to or opened.parsed.references else "",
     }
-    response = render(request, "mailbox/message.html", context)
+    response = render_page(request, "mailbox/message.html", context)
     prefetch.after(response, account, folder, around, salt, lambda other: image_url_for(salt, folder, other))
     return response
 
@@ -294,7 +293,6 @@ def conversation(request: HttpRequest, uid: int) -> HttpResponse:
         for name, m in gathered.messages
     ]
     context = {
-        "base": page_base(request),
         "folders": folders,
         "current": folder,
         "folder": folder,
@@ -305,7 +303,7 @@ def conversation(request: HttpRequest, uid: int) -> HttpResponse:
         "list_url": f"{reverse('mailbox:folder')}?{urlencode(query)}",
         "move_targets": [f for f in folders if f.selectable and f.name != folder],
     }
-    return render(request, "mailbox/conversation.html", context)
+    return render_page(request, "mailbox/conversation.html", context)
 
 
 def _uids_param(value: str) -> list[int]:
