@@ -64,3 +64,20 @@ def test_work_on_a_shallow_stack_may_not_query_the_database():
 
     with pytest.raises(RuntimeError, match="must not query the database"):
         at_depth(SHALLOW_FRAMES, lambda: on_shallow_stack(get_user_model().objects.count))
+
+
+def test_work_on_the_pool_that_asks_for_a_shallow_stack_again_runs_in_place():
+    """A render on the pool whose template sanitises a message: were it sent to the pool again,
+    two at once would each wait for the thread the other holds."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def nested():
+        return at_depth(SHALLOW_FRAMES, lambda: on_shallow_stack(threading.current_thread))
+
+    def outer():
+        return threading.current_thread(), at_depth(SHALLOW_FRAMES, lambda: on_shallow_stack(nested))
+
+    with ThreadPoolExecutor(max_workers=4) as callers:
+        answers = [f.result(timeout=10) for f in [callers.submit(outer) for _ in range(4)]]
+    for caller, ran_on in answers:
+        assert ran_on is not caller and ran_on.name.startswith("shallow")

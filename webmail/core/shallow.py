@@ -1,4 +1,5 @@
-"""Heavy work (parsing and sanitising a message) run on a shallow stack.
+"""Heavy work (parsing and sanitising a message, the template of a clicked message page) run on a
+shallow stack.
 
 CPython 3.11 keeps Python frames in 16 KiB chunks and frees a chunk as soon as the call that
 opened it returns, so code that keeps calling and returning across a chunk boundary maps and
@@ -34,12 +35,13 @@ SHALLOW_FRAMES = 32
 WORKERS = 2
 
 _lock = threading.Lock()
+_pool_thread = threading.local()  # .marked on the pool's threads: work there never waits on the pool
 _executor: tuple[int, ThreadPoolExecutor] | None = None  # (pid, executor): threads do not survive a fork
 
 
 def on_shallow_stack(work: Callable[..., T], *args, **kwargs) -> T:
     """`work(*args, **kwargs)`, run where the stack is shallow; its result or its exception."""
-    if _is_shallow():
+    if getattr(_pool_thread, "marked", False) or _is_shallow():
         return work(*args, **kwargs)
     context = contextvars.copy_context()
     carried = (translation.get_language(), timezone.get_current_timezone(), get_script_prefix())
@@ -66,6 +68,12 @@ def _as_the_caller(carried, work, args, kwargs):
         clear_script_prefix()
 
 
+def _mark_pool_thread() -> None:
+    # A template rendered here that sanitises again runs it in place: were it sent to the pool, two
+    # such renders would each wait for a thread the other holds.
+    _pool_thread.marked = True
+
+
 def _no_database(*_args):
     raise RuntimeError("Work on a shallow stack must not query the database: query before, in the view.")
 
@@ -83,5 +91,6 @@ def _pool() -> ThreadPoolExecutor:
     global _executor
     with _lock:
         if _executor is None or _executor[0] != os.getpid():
-            _executor = (os.getpid(), ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="shallow"))
+            _executor = (os.getpid(), ThreadPoolExecutor(
+                max_workers=WORKERS, thread_name_prefix="shallow", initializer=_mark_pool_thread))
         return _executor[1]
